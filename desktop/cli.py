@@ -1,0 +1,186 @@
+"""`hearth`: the window by default, and headless subcommands for scripts and terminals.
+
+Answers and listings go to stdout; progress and diagnostics to stderr. Errors exit non-zero
+with one clear line. Qt is imported only when the window opens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from desktop import __version__
+from desktop.errors import HearthError
+from desktop.paths import AppPaths
+from models.errors import HearthModelError
+
+if TYPE_CHECKING:
+    from models.engine import Engine
+
+log = logging.getLogger(__name__)
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-m", "--model", help="installed model name, a .gguf path, or 'starter' (default)")
+    parser.add_argument("--ctx", type=int, metavar="N", help="context length cap (default 8192)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hearth", description="Chat with open-weight models on your own machine.")
+    parser.add_argument("--version", action="version", version=f"Hearth {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log diagnostics to stderr")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    chat = commands.add_parser("chat", help="stream one answer to stdout")
+    _add_model_options(chat)
+    chat.add_argument("-s", "--system", help="system prompt")
+    chat.add_argument("--temperature", type=float, default=0.7)
+    chat.add_argument("--seed", type=int)
+    chat.add_argument("--max-tokens", type=int, metavar="N")
+    chat.add_argument("--stats", action="store_true", help="print speed figures to stderr")
+    chat.add_argument("--dry-run", action="store_true", help="print the exact prompt, generate nothing")
+    chat.add_argument("prompt", nargs="?", help="the message; read from stdin when omitted")
+
+    bench = commands.add_parser("bench", help="measure prompt and generation speed")
+    _add_model_options(bench)
+    bench.add_argument("--json", action="store_true")
+    bench.add_argument("--runs", type=int, default=3, help="repetitions; the median is reported")
+
+    models = commands.add_parser("models", help="installed models")
+    models_commands = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    listing = models_commands.add_parser("list", help="installed models")
+    listing.add_argument("--json", action="store_true")
+    info = models_commands.add_parser("info", help="what a model file holds")
+    info.add_argument("model")
+    info.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not args.verbose:
+        logging.getLogger("llama.cpp").setLevel(logging.ERROR)
+    paths = AppPaths.default()
+    try:
+        if args.command is None:
+            from desktop.app import run_gui
+
+            return run_gui(paths)
+        if args.command == "chat":
+            return _chat(args, paths)
+        if args.command == "bench":
+            return _bench(args, paths)
+        return _models(args, paths)
+    except HearthModelError as exc:
+        print(f"hearth: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _engine(args: argparse.Namespace, paths: AppPaths) -> Engine:
+    from models.engine import Engine
+    from models.locate import resolve_model
+    from models.types import EngineSettings
+
+    settings = EngineSettings()
+    if args.ctx:
+        settings = replace(settings, max_context=args.ctx)
+    engine = Engine(settings)
+    path = resolve_model(args.model, paths.models)
+    print(f"Loading {path.name}…", file=sys.stderr, flush=True)
+    engine.load(path)
+    return engine
+
+
+def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
+    from models.types import CancelToken, SamplingParams
+
+    prompt = args.prompt if args.prompt is not None else sys.stdin.read()
+    if not prompt.strip():
+        raise HearthError("Nothing to say: give a prompt or pipe one into stdin.")
+    messages = ([{"role": "system", "content": args.system}] if args.system else []) + [
+        {"role": "user", "content": prompt}
+    ]
+    engine = _engine(args, paths)
+    assert engine.model is not None
+    if engine.model.template_source == "fallback":
+        print("Note: this model has no chat template; Hearth formats the chat as ChatML.", file=sys.stderr)
+    params = SamplingParams(temperature=args.temperature, seed=args.seed, max_tokens=args.max_tokens)
+    if args.dry_run:
+        sys.stdout.write(engine.prepare_prompt(messages, params.max_tokens).text)
+        return 0
+
+    cancel = CancelToken()
+    # Ctrl+C stops the answer (even mid-prompt, through llama.cpp's abort callback) and keeps what came.
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
+    try:
+        stats = engine.chat(messages, params, lambda text: print(text, end="", flush=True), cancel)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    print(flush=True)
+    if stats.dropped_messages:
+        print(f"Note: {stats.dropped_messages} older messages did not fit the context.", file=sys.stderr)
+    if args.stats:
+        print(f"{engine.model.name} on {engine.model.backend}: {stats.summary()}", file=sys.stderr)
+    return 130 if stats.stop_reason == "cancelled" else 0
+
+
+def _bench(args: argparse.Namespace, paths: AppPaths) -> int:
+    from models.bench import run_bench
+
+    engine = _engine(args, paths)
+    result = run_bench(engine, runs=args.runs)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        for key, value in result.items():
+            print(f"{key:28} {value}")
+    return 0
+
+
+def _models(args: argparse.Namespace, paths: AppPaths) -> int:
+    from models.gguf_file import validate_model
+    from models.locate import installed_models, resolve_model
+    from models.starter import starter_model_path
+
+    if args.models_command == "list":
+        rows: list[dict[str, Any]] = []
+        starter = starter_model_path()
+        for path in ([starter] if starter else []) + installed_models(paths.models):
+            name = "starter" if path == starter else path.stem
+            rows.append({"name": name, "path": str(path), "size": path.stat().st_size})
+        if args.json:
+            print(json.dumps(rows, indent=2))
+        else:
+            for row in rows:
+                print(f"{row['name']:40} {row['size'] / 1e6:8.1f} MB  {row['path']}")
+        return 0
+    info = validate_model(resolve_model(args.model, paths.models))
+    summary = {
+        "name": info.path.stem,
+        "title": info.name,
+        "path": str(info.path),
+        "architecture": info.architecture,
+        "parameters": info.parameter_count,
+        "layers": info.block_count,
+        "context_length": info.context_length,
+        "file_size": info.file_size,
+        "chat_template": bool(info.chat_template),
+    }
+    print(json.dumps(summary, indent=2) if args.json else "\n".join(f"{k:16} {v}" for k, v in summary.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

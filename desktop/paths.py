@@ -1,0 +1,42 @@
+"""Where Hearth keeps its data: platformdirs' per-user folders, or everything under $HEARTH_HOME."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "Hearth"
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    data: Path
+    config: Path
+    cache: Path
+    logs: Path
+
+    @property
+    def models(self) -> Path:
+        return self.data / "models"
+
+    @classmethod
+    def default(cls) -> AppPaths:
+        home = os.environ.get("HEARTH_HOME")
+        if home:
+            root = Path(home).expanduser()
+            return cls(root, root / "config", root / "cache", root / "logs")
+        return cls(
+            Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+            Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+            Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
+            Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
+        )
+
+    def create(self) -> AppPaths:
+        """Make the folders, private to the user: chats and documents live here."""
+        for folder in (self.data, self.config, self.cache, self.logs, self.models):
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self

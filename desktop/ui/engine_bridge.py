@@ -1,0 +1,103 @@
+"""Qt signals in front of the engine worker thread.
+
+The worker calls back on its own thread; emitting a signal of this GUI-thread object from
+there queues the call into the GUI thread's event loop. Streamed text is coalesced on the
+worker side and flushed at most every ~30 ms, so a fast model cannot flood the event loop
+with one event per token.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from models.chat_template import Message
+from models.types import CancelToken, GenerationStats, ModelInfo, SamplingParams
+from models.worker import EngineWorker
+
+FLUSH_INTERVAL_S = 0.03
+
+
+class _Coalescer:
+    """Collects streamed text on the worker thread; hands it on in batches."""
+
+    def __init__(self, emit: object) -> None:
+        self._emit = emit
+        self._parts: list[str] = []
+        self._last = 0.0
+        self._lock = threading.Lock()
+
+    def add(self, text: str) -> None:
+        with self._lock:
+            self._parts.append(text)
+            now = time.perf_counter()
+            if now - self._last < FLUSH_INTERVAL_S:
+                return
+            self._last = now
+            chunk, self._parts = "".join(self._parts), []
+        self._emit(chunk)  # type: ignore[operator]
+
+    def flush(self) -> None:
+        with self._lock:
+            chunk, self._parts = "".join(self._parts), []
+        if chunk:
+            self._emit(chunk)  # type: ignore[operator]
+
+
+class EngineBridge(QObject):
+    model_loading = Signal(str)  # file name
+    model_loaded = Signal(object)  # ModelInfo
+    model_failed = Signal(str, object)  # message, the ModelInfo still loaded or None
+    text_streamed = Signal(str)
+    answer_finished = Signal(object)  # GenerationStats
+    answer_failed = Signal(str)
+
+    def __init__(self, worker: EngineWorker, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._worker = worker
+        self._answer: CancelToken | None = None
+        self.model: ModelInfo | None = None
+        # Connected first, so these run before any other slot sees the signal.
+        self.model_loaded.connect(self._on_model_loaded)
+        self.model_failed.connect(lambda _message, still_loaded: self._on_model_loaded(still_loaded))
+        self.answer_finished.connect(self._on_answer_ended)
+        self.answer_failed.connect(self._on_answer_ended)
+
+    def _on_model_loaded(self, info: ModelInfo | None) -> None:
+        self.model = info
+
+    def _on_answer_ended(self, *_args: object) -> None:
+        self._answer = None
+
+    @property
+    def busy(self) -> bool:
+        return self._answer is not None
+
+    def load(self, path: Path) -> None:
+        self.model_loading.emit(path.name)
+        self._worker.load(path, self.model_loaded.emit, self.model_failed.emit)
+
+    def send(self, messages: Sequence[Message], params: SamplingParams | None = None) -> None:
+        coalescer = _Coalescer(self.text_streamed.emit)
+
+        def finished(stats: GenerationStats) -> None:
+            coalescer.flush()
+            self.answer_finished.emit(stats)
+
+        def failed(message: str) -> None:
+            coalescer.flush()
+            self.answer_failed.emit(message)
+
+        self._answer = self._worker.chat(messages, params or SamplingParams(), coalescer.add, finished, failed)
+
+    def stop(self) -> None:
+        if self._answer is not None:
+            self._answer.cancel()
+
+    def shutdown(self) -> None:
+        self.stop()
+        self._worker.shutdown()

@@ -1,0 +1,309 @@
+"""The in-process llama.cpp engine: load a GGUF, stream chat answers, cancel them.
+
+An `Engine` is not thread-safe (neither is `llama_cpp.Llama`): one thread uses it. The app
+reaches it through `models.worker.EngineWorker`, which owns that thread; the command line
+uses it directly on its main thread.
+"""
+
+from __future__ import annotations
+
+import codecs
+import ctypes
+import logging
+import re
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import llama_cpp
+
+from models import hardware, llama_log
+from models.chat_template import ChatTemplate, Message
+from models.context_window import FittedPrompt, fit_to_context
+from models.errors import EngineStateError, HearthModelError, ModelFileError
+from models.gguf_file import GGUFInfo, validate_model
+from models.prefix_cache import PrefixCache
+from models.types import CancelToken, EngineSettings, GenerationStats, ModelInfo, SamplingParams, StopReason
+
+log = logging.getLogger(__name__)
+
+# Room kept for the answer when fitting history into the context (capped at a quarter of it).
+DEFAULT_ANSWER_RESERVE = 1024
+_OFFLOADED = re.compile(r"offloaded (\d+)/(\d+) layers to GPU")
+
+
+class _Pieces:
+    """Token ids to text, holding back bytes of a UTF-8 character split across tokens."""
+
+    def __init__(self, llm: llama_cpp.Llama) -> None:
+        self._vocab = llm._model.vocab
+        self._buffer = ctypes.create_string_buffer(256)
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+    def text(self, token: int) -> str:
+        n = llama_cpp.llama_token_to_piece(self._vocab, token, self._buffer, len(self._buffer), 0, False)
+        if n < 0:  # the piece is longer than the buffer: grow it once and retry
+            self._buffer = ctypes.create_string_buffer(-n)
+            n = llama_cpp.llama_token_to_piece(self._vocab, token, self._buffer, len(self._buffer), 0, False)
+        return self._decoder.decode(self._buffer.raw[:n])
+
+    def flush(self) -> str:
+        return self._decoder.decode(b"", final=True)
+
+
+class _AbortSwitch:
+    """llama.cpp's abort callback, armed only while a prompt is evaluated.
+
+    ggml calls it before every graph node; a Python callback there costs a GIL round trip
+    per node, which is noise for a 512-token batch but measurable for single-token
+    generation steps. Generation checks the cancel token between tokens instead.
+    """
+
+    def __init__(self, llm: llama_cpp.Llama) -> None:
+        self._ctx = llm.ctx
+        self._token: CancelToken | None = None
+        self._callback = llama_cpp.ggml_abort_callback(self._should_abort)
+        self._none = llama_cpp.ggml_abort_callback(0)
+
+    def _should_abort(self, _data: ctypes.c_void_p) -> bool:
+        return self._token is not None and self._token.cancelled
+
+    def arm(self, token: CancelToken) -> None:
+        self._token = token
+        llama_cpp.llama_set_abort_callback(self._ctx, self._callback, None)
+
+    def disarm(self) -> None:
+        llama_cpp.llama_set_abort_callback(self._ctx, self._none, None)
+        self._token = None
+
+
+class _StopStrings:
+    """Ends the answer at any of `stops`, holding back text that may be the start of one."""
+
+    def __init__(self, stops: Sequence[str]) -> None:
+        self.stops = tuple(stops)
+        self._pending = ""
+        self.hit = False
+
+    def feed(self, text: str) -> str:
+        if not self.stops:
+            return text
+        self._pending += text
+        cuts = [self._pending.find(s) for s in self.stops]
+        found = [c for c in cuts if c >= 0]
+        if found:
+            self.hit = True
+            out, self._pending = self._pending[: min(found)], ""
+            return out
+        keep = max((len(s) - 1 for s in self.stops), default=0)
+        out, self._pending = self._pending[: len(self._pending) - keep], self._pending[len(self._pending) - keep :]
+        return out
+
+    def flush(self) -> str:
+        out, self._pending = self._pending, ""
+        return out
+
+
+class Engine:
+    def __init__(self, settings: EngineSettings | None = None) -> None:
+        self.settings = settings or EngineSettings()
+        self._llm: llama_cpp.Llama | None = None
+        self._gguf: GGUFInfo | None = None
+        self._template: ChatTemplate | None = None
+        self._cache = PrefixCache(self.settings.prefix_cache_bytes)
+        self._abort: _AbortSwitch | None = None
+        self.model: ModelInfo | None = None
+
+    # -- loading -------------------------------------------------------------------------
+
+    def load(self, path: str | Path) -> ModelInfo:
+        """Validate and load a GGUF model, replacing the loaded one. Raises ModelFileError.
+
+        A file that fails validation leaves the loaded model in place; once llama.cpp is handed
+        the new file, the old model is gone (two models at once may not fit in memory)."""
+        info = validate_model(path)
+        self.unload()
+        settings = self.settings
+        n_ctx = min(info.context_length or settings.max_context, settings.max_context)
+        threads = settings.threads or hardware.physical_cores()
+        gpu_layers = settings.gpu_layers
+        if gpu_layers is None:
+            gpu_layers = -1 if hardware.supports_gpu_offload() else 0
+        started = time.perf_counter()
+        with llama_log.capture() as lines:
+            try:
+                llm = llama_cpp.Llama(
+                    str(info.path),
+                    n_ctx=n_ctx,
+                    n_batch=min(settings.batch_size, n_ctx),
+                    n_threads=threads,
+                    n_threads_batch=max(threads, hardware.usable_cpus()),
+                    n_gpu_layers=gpu_layers,
+                    flash_attn=settings.flash_attention,
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError) as exc:
+                reason = llama_log.failure_reason(lines) or str(exc)
+                raise ModelFileError(info.path, f"llama.cpp could not load it ({reason})") from exc
+        offloaded = 0
+        for _level, line in lines:
+            if match := _OFFLOADED.search(line):
+                offloaded = int(match.group(1))
+        self._llm, self._gguf = llm, info
+        self._abort = _AbortSwitch(llm)
+        self._template = ChatTemplate.for_model(
+            info.chat_template,
+            bos_token=self._token_text(llm.token_bos()),
+            eos_token=self._token_text(llm.token_eos()),
+        )
+        self.model = ModelInfo(
+            path=info.path,
+            name=info.path.stem,
+            architecture=info.architecture,
+            file_size=info.file_size,
+            parameter_count=info.parameter_count,
+            context_length=llm.n_ctx(),
+            trained_context=info.context_length,
+            threads=threads,
+            gpu_layers=offloaded,
+            layer_count=info.block_count,
+            backend=hardware.backend_summary(offloaded),
+            template_source=self._template.source,
+            load_seconds=time.perf_counter() - started,
+        )
+        log.info("Loaded %s on %s in %.2fs", info.name, self.model.backend, self.model.load_seconds)
+        return self.model
+
+    def unload(self) -> None:
+        if self._llm is not None:
+            self._abort = None
+            self._llm.close()
+        self._llm = self._gguf = self._template = self.model = None
+        self._cache.clear()
+
+    def _token_text(self, token: int) -> str:
+        if token < 0 or self._llm is None:
+            return ""
+        return self._llm._model.token_get_text(token)
+
+    def _require(self) -> tuple[llama_cpp.Llama, ChatTemplate]:
+        if self._llm is None or self._template is None:
+            raise EngineStateError("No model is loaded.")
+        return self._llm, self._template
+
+    # -- prompts -------------------------------------------------------------------------
+
+    def tokenize(self, text: str) -> list[int]:
+        llm, template = self._require()
+        # When the template writes the BOS token itself, llama.cpp must not add a second one.
+        add_bos = not (template.bos_token and text.startswith(template.bos_token))
+        return llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
+
+    def render(self, messages: Sequence[Message]) -> str:
+        return self._require()[1].render(messages)
+
+    def prepare_prompt(self, messages: Sequence[Message], max_tokens: int | None = None) -> FittedPrompt:
+        """The prompt this conversation renders to, trimmed to leave room for the answer."""
+        llm, _template = self._require()
+        n_ctx = llm.n_ctx()
+        reserve = min(max_tokens or DEFAULT_ANSWER_RESERVE, n_ctx // 4)
+        return fit_to_context(messages, self.render, self.tokenize, n_ctx, reserve)
+
+    # -- generation ----------------------------------------------------------------------
+
+    def chat(
+        self,
+        messages: Sequence[Message],
+        params: SamplingParams | None = None,
+        on_text: Callable[[str], None] = lambda _text: None,
+        cancel: CancelToken | None = None,
+    ) -> GenerationStats:
+        """Stream the answer to `messages` into `on_text`; return how it went."""
+        params = params or SamplingParams()
+        cancel = cancel or CancelToken()
+        llm, template = self._require()
+        assert self._abort is not None
+        started = time.perf_counter()
+        prompt = self.prepare_prompt(messages, params.max_tokens)
+        tokens = list(prompt.tokens)
+        reused = self._cache.prepare(llm, tokens)
+        room = llm.n_ctx() - len(tokens)
+        limit = min(params.max_tokens, room) if params.max_tokens else room
+        llm.set_seed(params.seed if params.seed is not None else llama_cpp.LLAMA_DEFAULT_SEED)
+        llama_cpp.llama_perf_context_reset(llm.ctx)
+
+        pieces, stops = _Pieces(llm), _StopStrings(template.stop_strings)
+        vocab = llm._model.vocab
+        generated, first_token_at = 0, 0.0
+        reason: StopReason = "length" if params.max_tokens and params.max_tokens <= room else "context"
+        stream = llm.generate(
+            tokens,
+            temp=params.temperature,
+            top_p=params.top_p,
+            top_k=params.top_k,
+            min_p=params.min_p,
+            repeat_penalty=params.repeat_penalty,
+        )
+        self._abort.arm(cancel)
+        try:
+            for token in stream:
+                if not first_token_at:
+                    first_token_at = time.perf_counter()
+                    self._abort.disarm()
+                if cancel.cancelled:
+                    reason = "cancelled"
+                    break
+                if llama_cpp.llama_vocab_is_eog(vocab, token):
+                    reason = "stop"
+                    break
+                generated += 1
+                text = stops.feed(pieces.text(token))
+                if text:
+                    on_text(text)
+                if stops.hit:
+                    reason = "stop"
+                    break
+                if generated >= limit:
+                    break
+        except RuntimeError as exc:
+            if not cancel.cancelled:
+                raise HearthModelError(f"llama.cpp failed while generating: {exc}") from exc
+            reason = "cancelled"  # llama_decode returned "aborted" mid-prompt
+        finally:
+            stream.close()
+            self._abort.disarm()
+        tail = stops.feed(pieces.flush()) + ("" if stops.hit else stops.flush())
+        if tail and reason != "cancelled":
+            on_text(tail)
+        return self._stats(llm, prompt, reused, generated, started, first_token_at, reason)
+
+    def _stats(
+        self,
+        llm: llama_cpp.Llama,
+        prompt: FittedPrompt,
+        reused: int,
+        generated: int,
+        started: float,
+        first_token_at: float,
+        reason: StopReason,
+    ) -> GenerationStats:
+        finished = time.perf_counter()
+        perf = llama_cpp.llama_perf_context(llm.ctx)
+        prompt_tps = perf.n_p_eval / (perf.t_p_eval_ms / 1000) if perf.t_p_eval_ms > 0 else 0.0
+        # Wall clock from the first token to the last: the rate the user sees, Python included.
+        gen_seconds = finished - first_token_at if first_token_at else 0.0
+        gen_tps = (generated - 1) / gen_seconds if generated > 1 and gen_seconds > 0 else 0.0
+        n_prompt = len(prompt.tokens)
+        # llama-cpp-python re-evaluates the last prompt token even on a full cache hit.
+        evaluated = max(0, min(llm.n_tokens, n_prompt) - min(reused, n_prompt - 1))
+        return GenerationStats(
+            prompt_tokens=n_prompt,
+            evaluated_prompt_tokens=evaluated,
+            generated_tokens=generated,
+            time_to_first_token_s=(first_token_at - started) if first_token_at else 0.0,
+            prompt_tokens_per_s=prompt_tps,
+            generation_tokens_per_s=gen_tps,
+            total_s=finished - started,
+            stop_reason=reason,
+            dropped_messages=prompt.dropped,
+        )

