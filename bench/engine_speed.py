@@ -34,9 +34,9 @@ def raw_generate_tps(engine: Engine, run: int, n_tokens: int) -> float:
     llm = engine._llm
     assert llm is not None
     tokens = engine.prepare_prompt(bench_messages(run)).tokens
-    count, first = 0, 0.0
-    for _token in llm.generate(list(tokens), temp=0.0, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0):
-        count += 1
+    first = 0.0
+    stream = llm.generate(list(tokens), temp=0.0, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0)
+    for count, _token in enumerate(stream, start=1):
         if count == 1:
             first = time.perf_counter()
         if count == n_tokens:

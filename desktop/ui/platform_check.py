@@ -10,11 +10,13 @@ import ctypes.util
 import os
 import sys
 
-# The libraries Qt 6's xcb plugin loads, by their names for ctypes.util.find_library.
-XCB_LIBRARIES = ("xcb-cursor", "xkbcommon-x11", "xcb-icccm", "xcb-keysyms", "xcb-image",
-                 "xcb-render-util", "xcb-xinerama", "xcb-shape", "EGL")
-DEBIAN_PACKAGES = ("libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 "
-                   "libxcb-render-util0 libxcb-xinerama0 libxcb-shape0 libegl1")
+# The libraries Qt 6's xcb plugin links (ldd libQt6XcbQpa.so) that minimal systems lack,
+# by their names for ctypes.util.find_library.
+XCB_LIBRARIES = ("xcb-cursor", "xcb-icccm", "xcb-image", "xcb-keysyms", "xcb-randr", "xcb-render-util",
+                 "xcb-shape", "xcb-sync", "xcb-xfixes", "xcb-xkb", "xkbcommon-x11", "EGL")
+DEBIAN_PACKAGES = ("libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 "
+                   "libxcb-render-util0 libxcb-shape0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1 "
+                   "libxkbcommon-x11-0 libegl1")
 
 
 def qt_platform_problem() -> str | None:
