@@ -30,6 +30,20 @@ log = logging.getLogger(__name__)
 # Room kept for the answer when fitting history into the context (capped at a quarter of it).
 DEFAULT_ANSWER_RESERVE = 1024
 _OFFLOADED = re.compile(r"offloaded (\d+)/(\d+) layers to GPU")
+# "load_tensors: CPU_Mapped model buffer size = 92.10 MiB", "llama_kv_cache: CUDA0 KV buffer size = ..."
+_BUFFER = re.compile(r"(\S+)\s+(?:model|KV|output|compute) buffer size =\s+([\d.]+) MiB")
+
+
+def _memory_by_device(lines: list[tuple[int, str]]) -> dict[str, int]:
+    """Bytes llama.cpp allocated per device while loading: weights, KV cache, compute buffers.
+    Host-side buffers ("CPU_Mapped", "CUDA_Host") count as "CPU"."""
+    totals: dict[str, int] = {}
+    for _level, line in lines:
+        if match := _BUFFER.search(line):
+            name = match.group(1)
+            device = "CPU" if name.startswith("CPU") or name.endswith("_Host") else name
+            totals[device] = totals.get(device, 0) + int(float(match.group(2)) * 1024 * 1024)
+    return totals
 
 
 class _Pieces:
@@ -168,6 +182,7 @@ class Engine:
             gpu_layers=offloaded,
             layer_count=info.block_count,
             backend=hardware.backend_summary(offloaded),
+            memory_by_device=_memory_by_device(lines),
             template_source=self._template.source,
             load_seconds=time.perf_counter() - started,
         )

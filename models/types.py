@@ -46,6 +46,7 @@ class ModelInfo:
     gpu_layers: int  # layers llama.cpp reports as offloaded
     layer_count: int
     backend: str  # e.g. "CPU (AMD EPYC)" or "CUDA (NVIDIA H200)"
+    memory_by_device: dict[str, int]  # bytes llama.cpp allocated: {"CPU": ..., "CUDA0": ...}
     template_source: Literal["model", "fallback"]
     load_seconds: float
 
