@@ -13,7 +13,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from desktop import __version__
 from desktop.errors import HearthError
@@ -52,13 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--runs", type=int, default=3, help="repetitions; the median is reported")
 
-    models = commands.add_parser("models", help="installed models")
-    models_commands = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
-    listing = models_commands.add_parser("list", help="installed models")
-    listing.add_argument("--json", action="store_true")
-    info = models_commands.add_parser("info", help="what a model file holds")
-    info.add_argument("model")
-    info.add_argument("--json", action="store_true")
+    from desktop.cli_models import add_models_parser
+
+    add_models_parser(commands)
     return parser
 
 
@@ -80,7 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _chat(args, paths)
         if args.command == "bench":
             return _bench(args, paths)
-        return _models(args, paths)
+        from desktop.cli_models import run_models_command
+
+        return run_models_command(args, paths)
     except HearthModelError as exc:
         print(f"hearth: {exc}", file=sys.stderr)
         return 1
@@ -146,39 +144,6 @@ def _bench(args: argparse.Namespace, paths: AppPaths) -> int:
     else:
         for key, value in result.items():
             print(f"{key:28} {value}")
-    return 0
-
-
-def _models(args: argparse.Namespace, paths: AppPaths) -> int:
-    from models.gguf_file import validate_model
-    from models.locate import installed_models, resolve_model
-    from models.starter import starter_model_path
-
-    if args.models_command == "list":
-        rows: list[dict[str, Any]] = []
-        starter = starter_model_path()
-        for path in ([starter] if starter else []) + installed_models(paths.models):
-            name = "starter" if path == starter else path.stem
-            rows.append({"name": name, "path": str(path), "size": path.stat().st_size})
-        if args.json:
-            print(json.dumps(rows, indent=2))
-        else:
-            for row in rows:
-                print(f"{row['name']:40} {row['size'] / 1e6:8.1f} MB  {row['path']}")
-        return 0
-    info = validate_model(resolve_model(args.model, paths.models))
-    summary = {
-        "name": info.path.stem,
-        "title": info.name,
-        "path": str(info.path),
-        "architecture": info.architecture,
-        "parameters": info.parameter_count,
-        "layers": info.block_count,
-        "context_length": info.context_length,
-        "file_size": info.file_size,
-        "chat_template": bool(info.chat_template),
-    }
-    print(json.dumps(summary, indent=2) if args.json else "\n".join(f"{k:16} {v}" for k, v in summary.items()))
     return 0
 
 
