@@ -1,0 +1,13 @@
+"""Errors the conversation store raises; each message is one plain sentence a user can act on."""
+
+from __future__ import annotations
+
+from desktop.errors import HearthError
+
+
+class StoreError(HearthError):
+    """The chat database cannot be opened or used (not a database, from a newer Hearth, locked...)."""
+
+
+class NotFoundError(StoreError):
+    """A conversation or message id that is not in the database (or was purged)."""
