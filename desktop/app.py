@@ -4,15 +4,51 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from desktop.chats import ChatStore, database_path
 from desktop.paths import AppPaths
+from desktop.settings import SettingsFile
 from models.engine import Engine
-from models.errors import ModelNotFoundError
-from models.locate import resolve_model
+from models.locate import installed_models
+from models.starter import starter_model_path
 from models.types import EngineSettings
 from models.worker import EngineWorker
 
+if TYPE_CHECKING:
+    from desktop.ui.main_window import MainWindow
+
 log = logging.getLogger(__name__)
+
+STARTER_NAME = "SmolLM2 135M (starter)"
+
+
+def available_models(paths: AppPaths) -> list[tuple[str, Path]]:
+    starter = starter_model_path()
+    models = [(STARTER_NAME, starter)] if starter else []
+    return models + [(path.stem, path) for path in installed_models(paths.models)]
+
+
+def startup_model(paths: AppPaths, settings_file: SettingsFile) -> Path | None:
+    """The model used last, while it still exists; otherwise the starter model."""
+    last = settings_file.load().last_model
+    if last and Path(last).is_file():
+        return Path(last)
+    return starter_model_path()
+
+
+def create_window(paths: AppPaths) -> tuple[MainWindow, Path | None]:
+    """Everything the window needs, built from the data folder; Qt is imported here, lazily."""
+    from desktop.ui.application import build_window
+
+    paths.create()
+    settings_file = SettingsFile(paths.config / "settings.json")
+    settings = settings_file.load()
+    store = ChatStore(database_path(paths))
+    worker = EngineWorker(Engine(EngineSettings(max_context=settings.context_length)))
+    window = build_window(worker, store, settings_file, available_models(paths))
+    return window, startup_model(paths, settings_file)
 
 
 def run_gui(paths: AppPaths) -> int:
@@ -22,14 +58,9 @@ def run_gui(paths: AppPaths) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 1
-    paths.create()
-    try:
-        model_path = resolve_model(None, paths.models)
-    except ModelNotFoundError as exc:
-        log.warning("%s", exc)
-        model_path = None
-    worker = EngineWorker(Engine(EngineSettings()))
-
     from desktop.ui.application import run_window
 
-    return run_window(worker, model_path)
+    window, model_path = create_window(paths)
+    if model_path is None:
+        log.warning("No model to load: the starter model is not installed and no other model was used")
+    return run_window(window, model_path)

@@ -1,197 +1,205 @@
-"""The Hearth window: a transcript, a message box, Send/Stop, and the loaded model's name."""
+"""The Hearth window: conversations on the left, the chat in the middle, its settings on the right."""
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QPlainTextEdit,
-    QProgressBar,
-    QPushButton,
-    QTextBrowser,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
+from desktop.chats import ChatStore, Conversation
+from desktop.settings import AppSettings, SettingsFile, Theme
+from desktop.ui.chat_controller import ChatController
+from desktop.ui.composer import Composer
+from desktop.ui.conversation_view import ConversationView
 from desktop.ui.engine_bridge import EngineBridge
-from models.types import GenerationStats, ModelInfo
-
-ROLE_NAMES = {"user": "You", "assistant": "Hearth"}
-
-
-class _EnterSends(QObject):
-    """Enter sends the message; Shift+Enter starts a new line."""
-
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self._window = window
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress:
-            key_event: QKeyEvent = event  # type: ignore[assignment]
-            enter = key_event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-            if enter and not key_event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-                self._window.send()
-                return True
-        return False
+from desktop.ui.header import Header
+from desktop.ui.markdown import MarkdownRenderer
+from desktop.ui.settings_panel import SettingsPanel
+from desktop.ui.sidebar import Sidebar
+from desktop.ui.themes import ThemeManager
+from models.types import ModelInfo
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, bridge: EngineBridge) -> None:
+    def __init__(
+        self,
+        bridge: EngineBridge,
+        store: ChatStore,
+        settings_file: SettingsFile,
+        theme: ThemeManager,
+        models: list[tuple[str, Path]],
+    ) -> None:
         super().__init__()
-        self.bridge = bridge
-        self.messages: list[dict[str, str]] = []
-        self._answer = ""
+        self.bridge, self.store, self.theme = bridge, store, theme
+        self._settings_file = settings_file
+        self.settings: AppSettings = settings_file.load()
+        self.models = models
         self.setWindowTitle("Hearth")
-        self.resize(900, 700)
+        self.resize(1200, 800)
 
-        self.model_label = QLabel("No model loaded", objectName="modelLabel")
-        self.status_label = QLabel("", objectName="statusLabel")
-        self.loading_bar = QProgressBar(objectName="loadingBar", maximumWidth=160)
-        self.loading_bar.setRange(0, 0)  # busy: llama.cpp reports no load progress we can trust
-        self.loading_bar.hide()
-        header = QHBoxLayout()
-        header.addWidget(self.model_label, 1)
-        header.addWidget(self.loading_bar)
-        header.addWidget(self.status_label)
+        self.sidebar = Sidebar()
+        self.header = Header()
+        self.view = ConversationView(MarkdownRenderer(theme.code_style))
+        self.composer = Composer()
+        self.settings_panel = SettingsPanel()
+        self.settings_panel.hide()
+        center = QWidget(objectName="center")
+        center_layout = QVBoxLayout(center)
+        center_layout.setContentsMargins(0, 0, 0, 0)
+        center_layout.setSpacing(0)
+        center_layout.addWidget(self.header)
+        center_layout.addWidget(self.view, 1)
+        center_layout.addWidget(self.composer)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(center)
+        self.splitter.addWidget(self.settings_panel)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([self.settings.sidebar_width, 900, 280])
+        self.setCentralWidget(self.splitter)
 
-        self.transcript = QTextBrowser(objectName="transcript", openExternalLinks=True)
-        self.input = QPlainTextEdit(objectName="messageInput", placeholderText="Message Hearth…  (Enter sends)")
-        self.input.setMaximumHeight(110)
-        self.input.installEventFilter(_EnterSends(self))
-        self.send_button = QPushButton("Send", objectName="sendButton", enabled=False)
-        self.send_button.clicked.connect(self._on_send_button_clicked)
-        composer = QHBoxLayout()
-        composer.addWidget(self.input, 1)
-        composer.addWidget(self.send_button)
+        self.controller = ChatController(store, bridge, self.view, self.sidebar)
+        self._build_menus()
+        self._connect()
+        self.header.set_models(models, None)
+        self.controller.new_conversation()
 
-        layout = QVBoxLayout()
-        layout.addLayout(header)
-        layout.addWidget(self.transcript, 1)
-        layout.addLayout(composer)
-        central = QWidget()
-        central.setLayout(layout)
-        self.setCentralWidget(central)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.stop)
+    # -- wiring --------------------------------------------------------------------------
 
-        bridge.model_loading.connect(self._on_bridge_model_loading)
-        bridge.model_loaded.connect(self._on_bridge_model_loaded)
-        bridge.model_failed.connect(self._on_bridge_model_failed)
-        bridge.text_streamed.connect(self._on_bridge_text_streamed)
-        bridge.answer_finished.connect(self._on_bridge_answer_finished)
-        bridge.answer_failed.connect(self._on_bridge_answer_failed)
+    def _connect(self) -> None:
+        self.composer.send_requested.connect(self.send)
+        self.composer.stop_requested.connect(self.controller.stop)
+        self.controller.busy_changed.connect(self.composer.set_busy)
+        self.controller.conversation_changed.connect(self._on_controller_conversation_changed)
+        self.controller.context_used.connect(self.header.set_context)
+        self.sidebar.export_requested.connect(self.export_dialog)
+        self.header.model_chosen.connect(self.load_model)
+        self.header.settings_toggled.connect(self.settings_panel.setVisible)
+        self.settings_panel.settings_changed.connect(self._on_settings_panel_changed)
+        self.settings_panel.system_prompt_changed.connect(self.controller.update_system_prompt)
+        self.bridge.model_loading.connect(self._on_bridge_model_loading)
+        self.bridge.model_loaded.connect(self._on_bridge_model_loaded)
+        self.bridge.model_failed.connect(self._on_bridge_model_failed)
+        self.theme.changed.connect(lambda _dark: self.view.set_renderer(MarkdownRenderer(self.theme.code_style)))
+
+    def _build_menus(self) -> None:
+        def action(menu: Any, text: str, slot: Any, shortcut: QKeySequence | str | None = None) -> QAction:
+            act = menu.addAction(text)
+            act.triggered.connect(slot)
+            if shortcut is not None:
+                act.setShortcut(QKeySequence(shortcut))
+            return act
+
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        action(file_menu, "New chat", self.controller.new_conversation, QKeySequence.StandardKey.New)
+        action(file_menu, "Export chat…", lambda: self.export_dialog(None), "Ctrl+Shift+E")
+        file_menu.addSeparator()
+        action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit_menu = bar.addMenu("&Edit")
+        action(edit_menu, "Search chats", self.sidebar.focus_search, QKeySequence.StandardKey.Find)
+        action(edit_menu, "Rename chat", self._rename_current, "F2")
+        view_menu = bar.addMenu("&View")
+        themes = QActionGroup(self)
+        for theme, label in (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark")):
+            act = action(view_menu, f"Theme: {label}", lambda _=False, t=theme: self.set_theme(t))
+            act.setCheckable(True)
+            act.setChecked(self.settings.theme == theme)
+            themes.addAction(act)
+        view_menu.addSeparator()
+        action(view_menu, "Bigger text", lambda: self.set_font_size(self.settings.font_size + 1),
+               QKeySequence.StandardKey.ZoomIn)
+        action(view_menu, "Smaller text", lambda: self.set_font_size(self.settings.font_size - 1),
+               QKeySequence.StandardKey.ZoomOut)
+        action(view_menu, "Chat settings", self.header.settings_button.toggle, "Ctrl+,")
+        model_menu = bar.addMenu("&Model")
+        action(model_menu, "Choose model", self.focus_model_selector, "Ctrl+K")
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.controller.stop)
 
     # -- actions -------------------------------------------------------------------------
 
+    def send(self, text: str) -> None:
+        self.controller.send(text, self.settings_panel.values(), self.settings_panel.system_prompt.toPlainText())
+
     def load_model(self, path: Path) -> None:
+        if self.controller.busy:
+            self.controller.stop()
         self.bridge.load(path)
 
-    def send(self) -> None:
-        text = self.input.toPlainText().strip()
-        if not text or self.bridge.busy or self.bridge.model is None:
+    def focus_model_selector(self) -> None:
+        self.header.model_selector.setFocus()
+        self.header.model_selector.showPopup()
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme.set_theme(theme)
+        self._save(theme=theme)
+
+    def set_font_size(self, points: int) -> None:
+        self.theme.set_font_size(points)
+        self._save(font_size=self.theme.font_size)
+
+    def export_dialog(self, conversation_id: int | None) -> None:
+        conversation_id = conversation_id or (self.controller.conversation.id if self.controller.conversation else None)
+        if conversation_id is None:
             return
-        self.input.clear()
-        self.messages.append({"role": "user", "content": text})
-        self._append_heading("user")
-        self._append_text(text)
-        self._append_heading("assistant")
-        self._answer = ""
-        self.bridge.send(self.messages)
-        self._set_busy(True)
+        title = self.store.get_conversation(conversation_id).title
+        path, _filter = QFileDialog.getSaveFileName(
+            self, "Export chat", str(Path.home() / f"{title[:40]}.md"), "Markdown (*.md);;JSON (*.json)"
+        )
+        if path:
+            self.controller.export(conversation_id, Path(path))
 
-    def stop(self) -> None:
-        self.bridge.stop()
+    def _rename_current(self) -> None:
+        if self.controller.conversation is not None:
+            self.sidebar.start_rename(self.controller.conversation.id)
 
-    def _on_send_button_clicked(self) -> None:
-        if self.bridge.busy:
-            self.stop()
+    def settings_file_settings(self) -> AppSettings:
+        """What is saved on disk now (the window keeps its own copy in self.settings)."""
+        return self._settings_file.load()
+
+    def _save(self, **changes: Any) -> None:
+        self.settings = self.settings.with_changes(**changes)
+        self._settings_file.save(self.settings)
+
+    # -- events --------------------------------------------------------------------------
+
+    def _on_controller_conversation_changed(self, conversation: Conversation | None) -> None:
+        self.setWindowTitle(f"{conversation.title} — Hearth" if conversation else "Hearth")
+        if conversation is None:
+            self.settings_panel.show_settings({}, system_prompt="")
         else:
-            self.send()
+            self.settings_panel.show_settings(conversation.settings, system_prompt=conversation.system_prompt)
 
-    # -- transcript ----------------------------------------------------------------------
-
-    def _cursor_at_end(self) -> QTextCursor:
-        cursor = self.transcript.textCursor()
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        return cursor
-
-    def _append_heading(self, role: str) -> None:
-        cursor = self._cursor_at_end()
-        if not self.transcript.document().isEmpty():
-            cursor.insertBlock()
-        cursor.insertHtml(f"<b>{html.escape(ROLE_NAMES.get(role, role))}</b>")
-        cursor.insertBlock()
-
-    def _append_text(self, text: str, style: str = "") -> None:
-        cursor = self._cursor_at_end()
-        if style:
-            cursor.insertHtml(f'<span style="{style}">{html.escape(text)}</span>')
-        else:
-            # Insert as plain text: appending costs the new characters only, never a re-render.
-            cursor.insertText(text, QTextCharFormat())
-        self.transcript.verticalScrollBar().setValue(self.transcript.verticalScrollBar().maximum())
-
-    def _set_busy(self, busy: bool) -> None:
-        self.send_button.setText("Stop" if busy else "Send")
-        self.send_button.setEnabled(busy or self.bridge.model is not None)
-
-    # -- engine events -------------------------------------------------------------------
+    def _on_settings_panel_changed(self, settings: dict[str, Any]) -> None:
+        self.controller.update_settings(settings)
 
     def _on_bridge_model_loading(self, name: str) -> None:
-        self.model_label.setText(f"Loading {name}…")
-        self.loading_bar.show()
-        self.send_button.setEnabled(False)
+        self.header.set_loading(name)
+        self.composer.set_ready(False)
 
     def _on_bridge_model_loaded(self, info: ModelInfo) -> None:
-        self.loading_bar.hide()
-        self.model_label.setText(f"{info.name}")
-        self.model_label.setToolTip(f"{info.architecture}, {info.context_length:,}-token context, {info.backend}")
-        self.status_label.setText(f"Ready · {info.backend}")
-        self.send_button.setEnabled(True)
-        self.input.setFocus()
+        self.header.set_loading(None)
+        self.header.set_models(self.models, info.path)
+        self.header.status_label.setText(f"{info.backend} · {info.context_length:,}-token context")
+        self.composer.set_ready(True)
+        self.composer.input.setFocus()
+        self._save(last_model=str(info.path))
 
     def _on_bridge_model_failed(self, message: str, still_loaded: ModelInfo | None) -> None:
-        self._append_notice(message)
+        self.view.show_error(message)
         if still_loaded is not None:
             self._on_bridge_model_loaded(still_loaded)
-            self._append_notice(f"Still using {still_loaded.name}.")
             return
-        self.loading_bar.hide()
-        self.model_label.setText("No model loaded")
-        self.status_label.setText("")
-
-    def _on_bridge_text_streamed(self, text: str) -> None:
-        self._answer += text
-        self._append_text(text)
-
-    def _on_bridge_answer_finished(self, stats: GenerationStats) -> None:
-        if self._answer:
-            self.messages.append({"role": "assistant", "content": self._answer})
-        stopped = " · stopped" if stats.stop_reason == "cancelled" else ""
-        self._append_notice(
-            f"{stats.generated_tokens} tokens · {stats.generation_tokens_per_s:.1f} tok/s · "
-            f"first token {stats.time_to_first_token_s * 1000:.0f} ms{stopped}"
-        )
-        self._set_busy(False)
-
-    def _on_bridge_answer_failed(self, message: str) -> None:
-        # The unanswered message stays in the transcript but leaves the history sent to the model.
-        if self.messages and self.messages[-1]["role"] == "user":
-            self.messages.pop()
-        self._append_notice(message)
-        self._set_busy(False)
-
-    def _append_notice(self, text: str) -> None:
-        self._cursor_at_end().insertBlock()
-        self._append_text(text, style="color: gray; font-size: small")
-        self._cursor_at_end().insertBlock()
+        self.header.set_loading(None)
+        self.header.set_models(self.models, None)
+        self.header.status_label.setText("No model loaded: choose one above.")
+        self.composer.set_ready(False)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._save(sidebar_width=self.splitter.sizes()[0])
+        self.controller.close()
         self.bridge.shutdown()
         super().closeEvent(event)

@@ -1,0 +1,73 @@
+"""App preferences that are not per conversation: theme, font size, the last model used.
+
+Stored as JSON in the config folder, written atomically (temp file + rename) with mode 0600.
+Unknown keys from newer versions are kept; a corrupt file is set aside, not fatal.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+log = logging.getLogger(__name__)
+
+Theme = Literal["system", "light", "dark"]
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    theme: Theme = "system"
+    font_size: int = 11  # points; the transcript and the message box
+    last_model: str | None = None  # path of the model to load at start
+    context_length: int = 8192  # cap on the context a model is loaded with
+    sidebar_width: int = 260
+
+    def with_changes(self, **changes: Any) -> AppSettings:
+        return replace(self, **changes)
+
+
+class SettingsFile:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._extra: dict[str, Any] = {}
+
+    def load(self) -> AppSettings:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            if not isinstance(raw, dict):
+                raise ValueError("not an object")
+        except FileNotFoundError:
+            return AppSettings()
+        except (OSError, ValueError) as exc:
+            aside = self.path.with_suffix(".broken")
+            log.warning("Settings file %s is unreadable (%s); starting with defaults, old file kept as %s",
+                        self.path, exc, aside.name)
+            self.path.replace(aside)
+            return AppSettings()
+        known = {f.name for f in fields(AppSettings)}
+        self._extra = {k: v for k, v in raw.items() if k not in known}
+        defaults = AppSettings()
+        values = {}
+        for f in fields(AppSettings):
+            value = raw.get(f.name, getattr(defaults, f.name))
+            default = getattr(defaults, f.name)
+            # A hand-edited file with a wrong type falls back to the default for that key only.
+            if default is not None and value is not None and not isinstance(value, type(default)):
+                value = default
+            values[f.name] = value
+        if values["theme"] not in ("system", "light", "dark"):
+            values["theme"] = "system"
+        return AppSettings(**values)
+
+    def save(self, settings: AppSettings) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        data = {**self._extra, **asdict(settings)}
+        temporary = self.path.with_suffix(".tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2)
+        temporary.replace(self.path)

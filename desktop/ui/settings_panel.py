@@ -1,0 +1,125 @@
+"""The conversation's system prompt and generation settings, beside the conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from models.types import SamplingParams
+
+DEFAULTS: dict[str, Any] = {
+    "temperature": SamplingParams.temperature,
+    "top_p": SamplingParams.top_p,
+    "top_k": SamplingParams.top_k,
+    "min_p": SamplingParams.min_p,
+    "repeat_penalty": SamplingParams.repeat_penalty,
+    "max_tokens": 0,  # 0: no limit but the context
+    "context_length": 8192,
+    "seed": -1,  # -1: a fresh seed for every answer
+}
+
+
+def sampling_params(settings: dict[str, Any]) -> SamplingParams:
+    merged = {**DEFAULTS, **settings}
+    return SamplingParams(
+        temperature=float(merged["temperature"]),
+        top_p=float(merged["top_p"]),
+        top_k=int(merged["top_k"]),
+        min_p=float(merged["min_p"]),
+        repeat_penalty=float(merged["repeat_penalty"]),
+        max_tokens=int(merged["max_tokens"]) or None,
+        seed=int(merged["seed"]) if int(merged["seed"]) >= 0 else None,
+    )
+
+
+class SettingsPanel(QWidget):
+    settings_changed = Signal(dict)  # the whole settings dict
+    system_prompt_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsPanel")
+        self.setMinimumWidth(250)
+        self.system_prompt = QPlainTextEdit(objectName="systemPrompt",
+                                            placeholderText="System prompt: how the model should behave")
+        self.system_prompt.setMaximumHeight(140)
+        self._prompt_delay = QTimer(self, singleShot=True, interval=400)
+        self._prompt_delay.timeout.connect(lambda: self.system_prompt_changed.emit(self.system_prompt.toPlainText()))
+        self.system_prompt.textChanged.connect(self._prompt_delay.start)
+
+        self.fields: dict[str, QSpinBox | QDoubleSpinBox] = {
+            "temperature": self._double(0, 2, 0.05, "Higher is more varied; 0 always picks the likeliest word"),
+            "top_p": self._double(0, 1, 0.01, "Keep the likeliest words that together reach this probability"),
+            "top_k": self._int(0, 500, "Keep this many likeliest words (0: all)"),
+            "min_p": self._double(0, 1, 0.01, "Drop words less likely than this share of the likeliest"),
+            "repeat_penalty": self._double(0.5, 2.0, 0.05, "Above 1 discourages repeating recent words"),
+            "max_tokens": self._int(0, 131072, "Longest answer in tokens (0: until the model stops)"),
+            "context_length": self._int(512, 1_048_576, "Tokens the model can see; changing it reloads the model",
+                                        step=512),
+            "seed": self._int(-1, 2**31 - 1, "Same seed, same settings, same answer (-1: random)"),
+        }
+        form = QFormLayout()
+        labels = {"temperature": "Temperature", "top_p": "Top-p", "top_k": "Top-k", "min_p": "Min-p",
+                  "repeat_penalty": "Repeat penalty", "max_tokens": "Max tokens",
+                  "context_length": "Context length", "seed": "Seed"}
+        for key, widget in self.fields.items():
+            widget.setObjectName(f"setting_{key}")
+            widget.valueChanged.connect(self._on_field_changed)
+            form.addRow(labels[key], widget)
+        self.reset_button = QPushButton("Reset to defaults", objectName="resetSettingsButton")
+        self.reset_button.clicked.connect(lambda: self.show_settings({}, emit=True))
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 12, 8)
+        layout.addWidget(QLabel("<b>System prompt</b>"))
+        layout.addWidget(self.system_prompt)
+        layout.addWidget(QLabel("<b>Generation</b>"))
+        layout.addLayout(form)
+        layout.addWidget(self.reset_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addStretch(1)
+        self._loading = False
+        self._defaults = dict(DEFAULTS)
+
+    def _double(self, low: float, high: float, step: float, tip: str) -> QDoubleSpinBox:
+        box = QDoubleSpinBox(minimum=low, maximum=high, singleStep=step, decimals=2, toolTip=tip)
+        box.setKeyboardTracking(False)
+        return box
+
+    def _int(self, low: int, high: int, tip: str, step: int = 1) -> QSpinBox:
+        box = QSpinBox(minimum=low, maximum=high, singleStep=step, toolTip=tip)
+        box.setKeyboardTracking(False)
+        return box
+
+    def set_defaults(self, defaults: dict[str, Any]) -> None:
+        """Per-model defaults: what "Reset" returns to and what unset fields show."""
+        self._defaults = {**DEFAULTS, **defaults}
+
+    def show_settings(self, settings: dict[str, Any], system_prompt: str | None = None, emit: bool = False) -> None:
+        self._loading = True
+        merged = {**self._defaults, **settings}
+        for key, widget in self.fields.items():
+            widget.setValue(merged[key])
+        if system_prompt is not None and system_prompt != self.system_prompt.toPlainText():
+            self.system_prompt.setPlainText(system_prompt)
+            self._prompt_delay.stop()
+        self._loading = False
+        if emit:
+            self.settings_changed.emit(self.values())
+
+    def values(self) -> dict[str, Any]:
+        return {key: widget.value() for key, widget in self.fields.items()}
+
+    def _on_field_changed(self, _value: object) -> None:
+        if not self._loading:
+            self.settings_changed.emit(self.values())

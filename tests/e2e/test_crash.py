@@ -1,0 +1,43 @@
+"""Kill -9 the app in the middle of an answer: nothing completed is lost, and the partial answer
+is there up to its last flush (at most a second old)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from desktop.chats import ChatStore, database_path
+from desktop.paths import AppPaths
+from tests.fixtures.tiny_gguf import TinyModelSpec, write_tiny_model
+
+
+def test_killed_mid_answer_keeps_everything_flushed(tmp_path: Path) -> None:
+    # Wider than the usual tiny model so that the 8,192-token answer streams for many seconds.
+    model = write_tiny_model(tmp_path / "slow.gguf", TinyModelSpec(context_length=8192, n_embd=256, n_ff=768,
+                                                                 n_layers=4, n_head=8, n_head_kv=4))
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as stderr, subprocess.Popen([sys.executable, "-m", "tests.gui.crash_app", str(model)],
+                                                   env=env, stdout=subprocess.PIPE, stderr=stderr, text=True) as proc:
+        try:
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "STREAMING", log.read_text()
+            time.sleep(2.5)  # the writer flushes at least once a second
+            assert proc.poll() is None, "the answer ended before the kill; make the model slower"
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(30)
+
+    with ChatStore(database_path(AppPaths.default())) as store:
+        [conversation] = store.list_conversations()
+        thread = store.thread(conversation.id)
+    assert [(m.role, m.status) for m in thread] == [
+        ("user", "complete"), ("assistant", "complete"), ("user", "complete"), ("assistant", "interrupted"),
+    ]
+    assert thread[0].content == "A first, short exchange"
+    assert thread[1].stats and thread[1].stats["generated_tokens"] == 4
+    assert len(thread[3].content) > 20  # streamed text survived up to the last flush

@@ -1,0 +1,44 @@
+"""The real app, driven by a script, for the crash test: it completes one exchange, starts a
+long answer, says STREAMING on stdout, and waits to be killed."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from desktop.app import create_window
+from desktop.paths import AppPaths
+from desktop.ui.application import application
+
+
+def main(model: Path) -> None:
+    app = application()
+    window, _ = create_window(AppPaths.default())
+    window.show()
+    steps = ["A first, short exchange", "Now a long answer, please"]
+
+    def send_next(*_args: object) -> None:
+        if not steps:
+            return
+        text = steps.pop(0)
+        window.settings_panel.fields["max_tokens"].setValue(4 if steps else 0)
+        window.composer.input.setPlainText(text)
+        window.composer.submit()
+
+    def on_text(_text: str) -> None:
+        if not steps:
+            print("STREAMING", flush=True)
+            window.bridge.text_streamed.disconnect(on_text)
+
+    window.bridge.model_loaded.connect(send_next)
+    window.bridge.answer_finished.connect(send_next)
+    window.bridge.text_streamed.connect(on_text)
+    window.load_model(model)
+    app.exec()
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
