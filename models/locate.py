@@ -1,21 +1,23 @@
-"""Turn what a user types after `-m` into a model file: a path, `starter`, or an installed name."""
+"""Turn what a user types after `-m` into a model file: a path, `starter`, or an installed name.
+
+Installed models are the library's (`models.library.Library`): downloaded, imported, linked
+(added without copying) and loose `.gguf` files in the models folder.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from models.errors import ModelNotFoundError
+from models.library import Library
 from models.starter import INSTALL_HINT, starter_model_path
 
 STARTER_ALIAS = "starter"
 
 
 def installed_models(models_dir: Path) -> list[Path]:
-    """GGUF files under the models folder (the first part of split files stands for the model)."""
-    if not models_dir.is_dir():
-        return []
-    found = [p for p in models_dir.rglob("*.gguf") if "-of-" not in p.stem or "-00001-of-" in p.stem]
-    return sorted(found, key=lambda p: p.name.lower())
+    """The file llama.cpp is given for each installed model (a split model's first part)."""
+    return [model.path for model in Library(models_dir).models() if model.available]
 
 
 def resolve_model(spec: str | None, models_dir: Path) -> Path:
@@ -28,14 +30,8 @@ def resolve_model(spec: str | None, models_dir: Path) -> Path:
     candidate = Path(spec).expanduser()
     if candidate.is_file():
         return candidate.resolve()
-    wanted = spec.lower().removesuffix(".gguf")
-    installed = installed_models(models_dir)
-    for path in installed:
-        if path.stem.lower() == wanted:
-            return path
-    matches = [p for p in installed if wanted in p.stem.lower()]
-    if len(matches) == 1:
-        return matches[0]
-    names = ", ".join(p.stem for p in (matches or installed)) or "none besides 'starter'"
-    hint = "matches several" if len(matches) > 1 else "is neither a file nor an installed model"
-    raise ModelNotFoundError(f"'{spec}' {hint}. Installed models: {names}.")
+    model = Library(models_dir).find(spec)
+    if not model.available:
+        missing = next(p for p in model.paths if not p.is_file())
+        raise ModelNotFoundError(f"The model '{model.name}' is linked to {missing}, which is no longer there.")
+    return model.path
