@@ -113,3 +113,24 @@ def test_a_header_larger_than_the_first_request_is_fetched_in_full(fake_hub: Fak
     assert info.architecture == "llama" and info.block_count == 2
     ranges = [r.range for r in fake_hub.requests if "/resolve/" in r.path]
     assert ranges[0] == "bytes=0-4095" and len(ranges) > 1
+
+
+def test_the_fake_hub_answers_huggingface_hubs_own_calls(fake_hub: FakeHub, hub_models: HubModels) -> None:
+    """HEAD metadata, tree and paths-info, as huggingface_hub itself parses them."""
+    from huggingface_hub import HfApi, get_hf_file_metadata, hf_hub_url
+
+    from models.hub import hub_endpoint
+
+    published = publish(fake_hub, "acme/M-GGUF", hub_models.small, name="sub/Tiny-Q4_K_M.gguf")
+    endpoint = hub_endpoint()
+    meta = get_hf_file_metadata(hf_hub_url("acme/M-GGUF", published.path, endpoint=endpoint), endpoint=endpoint)
+    assert (meta.size, meta.etag, meta.commit_hash) == (
+        published.size,
+        published.sha256,
+        fake_hub.repos["acme/M-GGUF"].commit,
+    )
+    api = HfApi(endpoint=endpoint)
+    (entry,) = [e for e in api.list_repo_tree("acme/M-GGUF", "sub") if e.path == published.path]
+    assert entry.size == published.size and entry.lfs is not None and entry.lfs.sha256 == published.sha256
+    (info,) = api.get_paths_info("acme/M-GGUF", [published.path])
+    assert info.size == published.size
