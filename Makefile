@@ -38,6 +38,9 @@ test: lint
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.engine_speed
+	$(BIN)/python -m bench.chat_store
+	$(BIN)/python -m bench.gui_speed
+	$(BIN)/python -m bench.download_speed
 
 clean:
 	rm -rf $(VENV) build *.egg-info

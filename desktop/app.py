@@ -11,7 +11,7 @@ from desktop.chats import ChatStore, database_path
 from desktop.paths import AppPaths
 from desktop.settings import SettingsFile
 from models.engine import Engine
-from models.locate import installed_models
+from models.library import Library
 from models.starter import starter_model_path
 from models.types import EngineSettings
 from models.worker import EngineWorker
@@ -27,7 +27,7 @@ STARTER_NAME = "SmolLM2 135M (starter)"
 def available_models(paths: AppPaths) -> list[tuple[str, Path]]:
     starter = starter_model_path()
     models = [(STARTER_NAME, starter)] if starter else []
-    return models + [(path.stem, path) for path in installed_models(paths.models)]
+    return models + [(model.name, model.path) for model in Library(paths.models).models() if model.available]
 
 
 def startup_model(paths: AppPaths, settings_file: SettingsFile) -> Path | None:
