@@ -21,15 +21,14 @@ import statistics
 import tempfile
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtWidgets import QApplication
 
-from models.types import CancelToken, GenerationStats, SamplingParams  # noqa: E402
+from models.types import CancelToken, GenerationStats, SamplingParams
 
 PROMPT = ("Write a long tutorial in Markdown about Python lists: use headings, bullet lists, a table and "
           "several Python code blocks with explanations between them.")
