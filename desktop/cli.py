@@ -22,6 +22,7 @@ from models.errors import HearthModelError
 
 if TYPE_CHECKING:
     from models.engine import Engine
+    from models.types import SamplingParams
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--max-tokens", type=int, metavar="N")
     chat.add_argument("--stats", action="store_true", help="print speed figures to stderr")
     chat.add_argument("--dry-run", action="store_true", help="print the exact prompt, generate nothing")
+    chat.add_argument("--show-tokens", action="store_true",
+                      help="with --dry-run: mark the model's special tokens (implies --dry-run)")
+    chat.add_argument("--template", metavar="NAME",
+                      help="render with a known-good template instead of the model's own (e.g. gemma, mistral)")
+    chat.add_argument("--thinking", action=argparse.BooleanOptionalAction, default=None,
+                      help="switch the model's reasoning on or off, where its template supports it (Qwen 3)")
     chat.add_argument("prompt", nargs="?", help="the message; read from stdin when omitted")
 
     bench = commands.add_parser("bench", help="measure prompt and generation speed")
@@ -111,19 +118,20 @@ def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
         {"role": "user", "content": prompt}
     ]
     engine = _engine(args, paths)
+    if args.template:
+        engine.set_template(args.template)
     assert engine.model is not None
     if engine.model.template_source == "fallback":
         print("Note: this model has no chat template; Hearth formats the chat as ChatML.", file=sys.stderr)
     params = SamplingParams(temperature=args.temperature, seed=args.seed, max_tokens=args.max_tokens)
-    if args.dry_run:
-        sys.stdout.write(engine.prepare_prompt(messages, params.max_tokens).text)
-        return 0
+    if args.dry_run or args.show_tokens:
+        return _dry_run(engine, messages, params, args)
 
     cancel = CancelToken()
     # Ctrl+C stops the answer (even mid-prompt, through llama.cpp's abort callback) and keeps what came.
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
     try:
-        stats = engine.chat(messages, params, lambda text: print(text, end="", flush=True), cancel)
+        stats = engine.chat(messages, params, lambda text: print(text, end="", flush=True), cancel, args.thinking)
     finally:
         signal.signal(signal.SIGINT, previous)
     print(flush=True)
@@ -132,6 +140,27 @@ def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
     if args.stats:
         print(f"{engine.model.name} on {engine.model.backend}: {stats.summary()}", file=sys.stderr)
     return 130 if stats.stop_reason == "cancelled" else 0
+
+
+def _dry_run(engine: Engine, messages: list[dict[str, str]], params: SamplingParams, args: argparse.Namespace) -> int:
+    """The exact prompt on stdout (special tokens marked with --show-tokens); what Hearth had to
+    adapt for the template on stderr, so stdout stays the prompt alone."""
+    from models.template_doctor import inspect_prompt
+
+    view = inspect_prompt(engine, messages, args.thinking, params.max_tokens)
+    for adaptation in view.adaptations:
+        print(f"Note: {adaptation}", file=sys.stderr)
+    if not args.show_tokens:
+        sys.stdout.write(view.text)
+        return 0
+    # Reverse video on a terminal; brackets that survive a pipe or a file otherwise.
+    tty = sys.stdout.isatty()
+    for segment in view.segments:
+        if not segment.special:
+            sys.stdout.write(segment.text)
+        else:
+            sys.stdout.write(f"\x1b[7m{segment.text}\x1b[0m" if tty else f"\u27e6{segment.text}\u27e7")
+    return 0
 
 
 def _bench(args: argparse.Namespace, paths: AppPaths) -> int:

@@ -4,7 +4,11 @@ The template is the model's own `tokenizer.chat_template` (Jinja), run in a sand
 Hugging Face transformers runs it. A model without one gets ChatML, stated openly: the
 engine reports `source == "fallback"` and logs a warning, because no format is right for
 every model and a silent guess (llama-cpp-python silently uses llama-2's) produces gibberish
-that looks like a broken model.
+that looks like a broken model. A known-good template of the model's family (see
+`models.known_templates`) can stand in for the model's own: `source` is then "known-good: <name>".
+
+Templates that read `enable_thinking` (Qwen 3, DeepSeek V3.1) get it only when the caller sets
+it: an undefined variable is the template's own default, which `is defined` checks rely on.
 """
 
 from __future__ import annotations
@@ -14,10 +18,10 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 import jinja2
-from jinja2.ext import loopcontrols
+from jinja2.ext import Extension, loopcontrols
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from models.errors import TemplateError
@@ -37,6 +41,14 @@ FALLBACK_TEMPLATE = (
 FALLBACK_STOP_STRINGS = ("<|im_end|>", "<|im_start|>")
 
 
+class TemplateRenderError(TemplateError):
+    """A template raised while rendering; `reason` is the template's own words."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 def _raise_exception(message: str) -> None:
     raise jinja2.TemplateError(message)
 
@@ -46,8 +58,20 @@ def _tojson(value: Any, indent: int | None = None, **_kwargs: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=indent)
 
 
+class _GenerationTag(Extension):
+    """transformers' `{% generation %}…{% endgeneration %}` (marks training targets): rendered as is."""
+
+    tags = {"generation"}  # noqa: RUF012 - jinja2's Extension API declares it a class attribute
+
+    def parse(self, parser: Any) -> Any:
+        next(parser.stream)
+        return parser.parse_statements(("name:endgeneration",), drop_needle=True)
+
+
 def _environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
+    env = ImmutableSandboxedEnvironment(
+        trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols, _GenerationTag]
+    )
     env.filters["tojson"] = _tojson
     env.globals["raise_exception"] = _raise_exception
     env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
@@ -56,7 +80,7 @@ def _environment() -> ImmutableSandboxedEnvironment:
 
 @dataclass(frozen=True)
 class ChatTemplate:
-    source: Literal["model", "fallback"]
+    source: str  # "model", "fallback" or "known-good: <name>"
     text: str
     bos_token: str = ""
     eos_token: str = ""
@@ -77,15 +101,33 @@ class ChatTemplate:
         log.warning("The model has no chat template; formatting conversations as ChatML")
         return cls("fallback", FALLBACK_TEMPLATE, bos_token, eos_token, FALLBACK_STOP_STRINGS)
 
-    def render(self, messages: Sequence[Message], add_generation_prompt: bool = True) -> str:
+    @classmethod
+    def known_good(cls, name: str, text: str, bos_token: str, eos_token: str) -> ChatTemplate:
+        return cls(f"known-good: {name}", text, bos_token, eos_token)
+
+    @property
+    def supports_thinking_switch(self) -> bool:
+        """Whether the template reads `enable_thinking` (Qwen 3, DeepSeek V3.1)."""
+        return "enable_thinking" in self.text
+
+    def render(
+        self, messages: Sequence[Message], add_generation_prompt: bool = True, enable_thinking: bool | None = None
+    ) -> str:
+        variables: dict[str, Any] = {
+            "messages": [dict(m) for m in messages],
+            "add_generation_prompt": add_generation_prompt,
+            "bos_token": self.bos_token,
+            "eos_token": self.eos_token,
+        }
+        if enable_thinking is not None:
+            variables["enable_thinking"] = enable_thinking
         try:
-            return self._compiled.render(
-                messages=[dict(m) for m in messages],
-                add_generation_prompt=add_generation_prompt,
-                bos_token=self.bos_token,
-                eos_token=self.eos_token,
-            )
+            return self._compiled.render(**variables)
         except jinja2.TemplateError as exc:
-            raise TemplateError(f"The model's chat template failed: {exc}") from exc
+            raise TemplateRenderError(f"The {self._owner} chat template failed: {exc}", str(exc)) from exc
         except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
-            raise TemplateError(f"The model's chat template failed: {exc!r}") from exc
+            raise TemplateRenderError(f"The {self._owner} chat template failed: {exc!r}", repr(exc)) from exc
+
+    @property
+    def _owner(self) -> str:
+        return "model's" if self.source == "model" else f"{self.source.removeprefix('known-good: ')}"

@@ -3,16 +3,24 @@
 An `Engine` is not thread-safe (neither is `llama_cpp.Llama`): one thread uses it. The app
 reaches it through `models.worker.EngineWorker`, which owns that thread; the command line
 uses it directly on its main thread.
+
+Families (models.families) shape three things here: which template renders the prompt (the
+model's own, or its family's known-good one by choice or when the file has none), how the
+conversation is adapted when that template raises (models.template_adapt), and how the output
+is streamed: GPT-OSS's harmony channels and DeepSeek-R1's prompt-opened `<think>` both reach
+`on_text` in the app's `<think>…</think>answer` form. Assistant messages lose their reasoning
+before rendering (the families' templates expect the answer alone in the history), so a caller
+that forgets to strip it cannot leak it into the prompt.
 """
 
 from __future__ import annotations
 
-import codecs
 import ctypes
 import logging
 import re
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import llama_cpp
@@ -20,9 +28,17 @@ import llama_cpp
 from models import hardware, llama_log
 from models.chat_template import ChatTemplate, Message
 from models.context_window import FittedPrompt, fit_to_context
-from models.errors import EngineStateError, HearthModelError, ModelFileError
+from models.errors import EngineStateError, HearthModelError, ModelFileError, TemplateError
+from models.families import Family, family_of
 from models.gguf_file import GGUFInfo, validate_model
+from models.harmony import HarmonyStream
+from models.known_templates import build_template, choose_template
+from models.llama_chat_handlers import tolerant_chat_handlers
+from models.model_facts import describe_model
 from models.prefix_cache import PrefixCache
+from models.reasoning import CLOSE, OPEN, PromptOpenedThinking, opened_in_prompt, strip_reasoning
+from models.streaming import Pieces, Shaper, StopStrings, shaped
+from models.template_adapt import Rendered, render_adapted, unrenderable_message
 from models.types import CancelToken, EngineSettings, GenerationStats, ModelInfo, SamplingParams, StopReason
 
 log = logging.getLogger(__name__)
@@ -44,25 +60,6 @@ def _memory_by_device(lines: list[tuple[int, str]]) -> dict[str, int]:
             device = "CPU" if name.startswith("CPU") or name.endswith("_Host") else name
             totals[device] = totals.get(device, 0) + int(float(match.group(2)) * 1024 * 1024)
     return totals
-
-
-class _Pieces:
-    """Token ids to text, holding back bytes of a UTF-8 character split across tokens."""
-
-    def __init__(self, llm: llama_cpp.Llama) -> None:
-        self._vocab = llm._model.vocab
-        self._buffer = ctypes.create_string_buffer(256)
-        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-
-    def text(self, token: int) -> str:
-        n = llama_cpp.llama_token_to_piece(self._vocab, token, self._buffer, len(self._buffer), 0, False)
-        if n < 0:  # the piece is longer than the buffer: grow it once and retry
-            self._buffer = ctypes.create_string_buffer(-n)
-            n = llama_cpp.llama_token_to_piece(self._vocab, token, self._buffer, len(self._buffer), 0, False)
-        return self._decoder.decode(self._buffer.raw[:n])
-
-    def flush(self) -> str:
-        return self._decoder.decode(b"", final=True)
 
 
 class _AbortSwitch:
@@ -91,50 +88,28 @@ class _AbortSwitch:
         self._token = None
 
 
-class _StopStrings:
-    """Ends the answer at any of `stops`, holding back text that may be the start of one."""
-
-    def __init__(self, stops: Sequence[str]) -> None:
-        self.stops = tuple(stops)
-        self._pending = ""
-        self.hit = False
-
-    def feed(self, text: str) -> str:
-        if not self.stops:
-            return text
-        self._pending += text
-        cuts = [self._pending.find(s) for s in self.stops]
-        found = [c for c in cuts if c >= 0]
-        if found:
-            self.hit = True
-            out, self._pending = self._pending[: min(found)], ""
-            return out
-        keep = max((len(s) - 1 for s in self.stops), default=0)
-        out, self._pending = self._pending[: len(self._pending) - keep], self._pending[len(self._pending) - keep :]
-        return out
-
-    def flush(self) -> str:
-        out, self._pending = self._pending, ""
-        return out
-
-
 class Engine:
     def __init__(self, settings: EngineSettings | None = None) -> None:
         self.settings = settings or EngineSettings()
         self._llm: llama_cpp.Llama | None = None
         self._gguf: GGUFInfo | None = None
         self._template: ChatTemplate | None = None
+        self._family: Family | None = None
+        self._stop_ids: frozenset[int] = frozenset()
+        self._special_text = False  # decode control tokens as text (GPT-OSS, control <think> tokens)
+        self._adaptations_logged: set[tuple[str, ...]] = set()
         self._cache = PrefixCache(self.settings.prefix_cache_bytes)
         self._abort: _AbortSwitch | None = None
         self.model: ModelInfo | None = None
 
     # -- loading -------------------------------------------------------------------------
 
-    def load(self, path: str | Path) -> ModelInfo:
+    def load(self, path: str | Path, template: str | None = None) -> ModelInfo:
         """Validate and load a GGUF model, replacing the loaded one. Raises ModelFileError.
 
-        A file that fails validation leaves the loaded model in place; once llama.cpp is handed
-        the new file, the old model is gone (two models at once may not fit in memory)."""
+        `template` names a known-good template (models.known_templates) to use instead of the
+        model's own. A file that fails validation leaves the loaded model in place; once
+        llama.cpp is handed the new file, the old model is gone (two may not fit in memory)."""
         info = validate_model(path)
         self.unload()
         settings = self.settings
@@ -144,7 +119,7 @@ class Engine:
         if gpu_layers is None:
             gpu_layers = -1 if hardware.supports_gpu_offload() else 0
         started = time.perf_counter()
-        with llama_log.capture() as lines:
+        with llama_log.capture() as lines, tolerant_chat_handlers():
             try:
                 llm = llama_cpp.Llama(
                     str(info.path),
@@ -165,10 +140,10 @@ class Engine:
                 offloaded = int(match.group(1))
         self._llm, self._gguf = llm, info
         self._abort = _AbortSwitch(llm)
-        self._template = ChatTemplate.for_model(
-            info.chat_template,
-            bos_token=self._token_text(llm.token_bos()),
-            eos_token=self._token_text(llm.token_eos()),
+        self._family = family_of(info)
+        self._stop_ids = frozenset(self._control_tokens(self._family.stop_tokens if self._family else ()))
+        self._special_text = (self._family is not None and self._family.reasoning == "harmony") or bool(
+            self._control_tokens((OPEN, CLOSE))
         )
         self.model = ModelInfo(
             path=info.path,
@@ -183,17 +158,44 @@ class Engine:
             layer_count=info.block_count,
             backend=hardware.backend_summary(offloaded),
             memory_by_device=_memory_by_device(lines),
-            template_source=self._template.source,
+            template_source="model",
             load_seconds=time.perf_counter() - started,
         )
+        try:
+            self.set_template(template)
+        except HearthModelError:
+            self.unload()
+            raise
         log.info("Loaded %s on %s in %.2fs", info.name, self.model.backend, self.model.load_seconds)
+        return self.model
+
+    def set_template(self, name: str | None) -> ModelInfo:
+        """Render with the known-good template `name`, or with the model's own again (None).
+        Raises TemplateError for an unknown name, or when the model's own template does not
+        compile (at load, the model is then unloaded: load it again with a known-good template)."""
+        if self._llm is None or self._gguf is None or self.model is None:
+            raise EngineStateError("No model is loaded.")
+        llm, info = self._llm, self._gguf
+        bos, eos = self._token_text(llm.token_bos()), self._token_text(llm.token_eos())
+        choice = choose_template(info.chat_template, self._family, name)
+        try:
+            self._template = build_template(choice, bos, eos)
+        except TemplateError as exc:  # the model's own template does not even compile
+            message = unrenderable_message(self.model.name, str(exc), self._family, "does not compile")
+            raise TemplateError(message) from exc
+        if name is None and choice.source.startswith("known-good"):
+            known = choice.source.removeprefix("known-good: ")
+            log.warning("The model has no chat template; using the known-good %s template of its family", known)
+        facts = describe_model(info, template=name, family=self._family)
+        self.model = replace(self.model, template_source=self._template.source, facts=facts)
         return self.model
 
     def unload(self) -> None:
         if self._llm is not None:
             self._abort = None
             self._llm.close()
-        self._llm = self._gguf = self._template = self.model = None
+        self._llm = self._gguf = self._template = self._family = self.model = None
+        self._stop_ids, self._special_text = frozenset(), False
         self._cache.clear()
 
     def _token_text(self, token: int) -> str:
@@ -201,10 +203,33 @@ class Engine:
             return ""
         return self._llm._model.token_get_text(token)
 
+    def _control_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Ids of those `texts` that are single control tokens of the loaded model."""
+        assert self._llm is not None
+        ids = []
+        for text in texts:
+            tokens = self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+            if len(tokens) == 1 and self._llm._model.token_get_attr(tokens[0]) & llama_cpp.LLAMA_TOKEN_ATTR_CONTROL:
+                ids.append(tokens[0])
+        return ids
+
     def _require(self) -> tuple[llama_cpp.Llama, ChatTemplate]:
         if self._llm is None or self._template is None:
             raise EngineStateError("No model is loaded.")
         return self._llm, self._template
+
+    @property
+    def llama(self) -> llama_cpp.Llama:
+        """The loaded llama.cpp model, for tools that need its tokenizer (template doctor, bench)."""
+        return self._require()[0]
+
+    @property
+    def template(self) -> ChatTemplate:
+        return self._require()[1]
+
+    @property
+    def family(self) -> Family | None:
+        return self._family
 
     # -- prompts -------------------------------------------------------------------------
 
@@ -214,15 +239,46 @@ class Engine:
         add_bos = not (template.bos_token and text.startswith(template.bos_token))
         return llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
 
-    def render(self, messages: Sequence[Message]) -> str:
-        return self._require()[1].render(messages)
+    def render_details(
+        self, messages: Sequence[Message], thinking: bool | None = None, add_generation_prompt: bool = True
+    ) -> Rendered:
+        """The prompt text with the adaptations it took (system folded, turns merged).
+        Raises TemplateError naming the model when the template cannot render it at all."""
+        _llm, template = self._require()
+        history = [
+            {**m, "content": strip_reasoning(m["content"])} if m.get("role") == "assistant" and "content" in m else m
+            for m in messages
+        ]
+        name = self.model.name if self.model else "this model"
+        rendered = render_adapted(
+            template, history, model_name=name, family=self._family,
+            add_generation_prompt=add_generation_prompt, thinking=thinking,
+        )
+        if rendered.adaptations and rendered.adaptations not in self._adaptations_logged:
+            self._adaptations_logged.add(rendered.adaptations)
+            log.info("%s: %s", name, " ".join(rendered.adaptations))
+        return rendered
 
-    def prepare_prompt(self, messages: Sequence[Message], max_tokens: int | None = None) -> FittedPrompt:
-        """The prompt this conversation renders to, trimmed to leave room for the answer."""
+    def render(self, messages: Sequence[Message], thinking: bool | None = None) -> str:
+        return self.render_details(messages, thinking).text
+
+    def prepare_prompt(
+        self, messages: Sequence[Message], max_tokens: int | None = None, thinking: bool | None = None
+    ) -> FittedPrompt:
+        """The prompt this conversation renders to, trimmed to leave room for the answer.
+        `thinking` switches reasoning on or off where the template supports it (None: its default)."""
         llm, _template = self._require()
         n_ctx = llm.n_ctx()
         reserve = min(max_tokens or DEFAULT_ANSWER_RESERVE, n_ctx // 4)
-        return fit_to_context(messages, self.render, self.tokenize, n_ctx, reserve)
+        return fit_to_context(messages, lambda m: self.render(m, thinking), self.tokenize, n_ctx, reserve)
+
+    def _shaper(self, prompt: str) -> Shaper | None:
+        """What turns this model's output into the app's `<think>…</think>answer` form."""
+        if self._family is not None and self._family.reasoning == "harmony":
+            return HarmonyStream()
+        if opening := opened_in_prompt(prompt):
+            return PromptOpenedThinking(opening)
+        return None
 
     # -- generation ----------------------------------------------------------------------
 
@@ -232,14 +288,16 @@ class Engine:
         params: SamplingParams | None = None,
         on_text: Callable[[str], None] = lambda _text: None,
         cancel: CancelToken | None = None,
+        thinking: bool | None = None,
     ) -> GenerationStats:
-        """Stream the answer to `messages` into `on_text`; return how it went."""
+        """Stream the answer to `messages` into `on_text`; return how it went. Reasoning arrives
+        as a leading `<think>…</think>` block, whatever the family's own markup."""
         params = params or SamplingParams()
         cancel = cancel or CancelToken()
         llm, template = self._require()
         assert self._abort is not None
         started = time.perf_counter()
-        prompt = self.prepare_prompt(messages, params.max_tokens)
+        prompt = self.prepare_prompt(messages, params.max_tokens, thinking)
         tokens = list(prompt.tokens)
         reused = self._cache.prepare(llm, tokens)
         room = llm.n_ctx() - len(tokens)
@@ -247,8 +305,10 @@ class Engine:
         llm.set_seed(params.seed if params.seed is not None else llama_cpp.LLAMA_DEFAULT_SEED)
         llama_cpp.llama_perf_context_reset(llm.ctx)
 
-        pieces, stops = _Pieces(llm), _StopStrings(template.stop_strings)
-        vocab = llm._model.vocab
+        pieces, stops = Pieces(llm, self._special_text), StopStrings(template.stop_strings)
+        shaper = self._shaper(prompt.text)
+        emit = shaped(on_text, shaper)
+        vocab, stop_ids = llm._model.vocab, self._stop_ids
         generated, first_token_at = 0, 0.0
         reason: StopReason = "length" if params.max_tokens and params.max_tokens <= room else "context"
         stream = llm.generate(
@@ -268,13 +328,13 @@ class Engine:
                 if cancel.cancelled:
                     reason = "cancelled"
                     break
-                if llama_cpp.llama_vocab_is_eog(vocab, token):
+                if llama_cpp.llama_vocab_is_eog(vocab, token) or token in stop_ids:
                     reason = "stop"
                     break
                 generated += 1
                 text = stops.feed(pieces.text(token))
                 if text:
-                    on_text(text)
+                    emit(text)
                 if stops.hit:
                     reason = "stop"
                     break
@@ -288,6 +348,8 @@ class Engine:
             stream.close()
             self._abort.disarm()
         tail = stops.feed(pieces.flush()) + ("" if stops.hit else stops.flush())
+        if shaper is not None:
+            tail = shaper.feed(tail) + shaper.flush()
         if tail and reason != "cancelled":
             on_text(tail)
         return self._stats(llm, prompt, reused, generated, started, first_token_at, reason)

@@ -42,3 +42,40 @@ def split_reasoning(text: str) -> Split:
 def strip_reasoning(text: str) -> str:
     """The answer alone, for the history sent back to the model."""
     return split_reasoning(text).answer
+
+
+def opened_in_prompt(prompt: str) -> str:
+    """The `<think>…` tail of a prompt whose template opened the reasoning for the model
+    (DeepSeek-R1's "<｜Assistant｜><think>\\n"); "" when the prompt leaves no block open."""
+    start = prompt.rfind(OPEN)
+    if start < 0 or CLOSE in prompt[start:]:
+        return ""
+    return prompt[start:]
+
+
+class PromptOpenedThinking:
+    """Puts the prompt's `<think>` opening in front of the streamed answer, so a model whose
+    output starts inside its reasoning still streams a well-formed `<think>…</think>answer`.
+    A model that opens the block again itself is passed through unchanged."""
+
+    def __init__(self, opening: str) -> None:
+        self._opening = opening
+        self._pending: str | None = ""  # None once the decision is made
+
+    def feed(self, text: str) -> str:
+        if self._pending is None:
+            return text
+        pending = self._pending + text
+        stripped = pending.lstrip()
+        if stripped.startswith(OPEN):
+            self._pending = None
+            return pending
+        if OPEN.startswith(stripped):  # still maybe the model's own "<think>": wait and see
+            self._pending = pending
+            return ""
+        self._pending = None
+        return self._opening + pending
+
+    def flush(self) -> str:
+        pending, self._pending = self._pending, None
+        return self._opening + pending if pending else ""

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from models.model_facts import ModelFacts
+
 StopReason = Literal["stop", "length", "context", "cancelled"]
 
 
@@ -47,8 +49,9 @@ class ModelInfo:
     layer_count: int
     backend: str  # e.g. "CPU (AMD EPYC)" or "CUDA (NVIDIA H200)"
     memory_by_device: dict[str, int]  # bytes llama.cpp allocated: {"CPU": ..., "CUDA0": ...}
-    template_source: Literal["model", "fallback"]
+    template_source: str  # "model", "fallback" (ChatML) or "known-good: <name>"
     load_seconds: float
+    facts: ModelFacts | None = None  # family, parameters (active ones for MoE), quantization, template
 
 
 @dataclass(frozen=True)

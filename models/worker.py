@@ -17,6 +17,7 @@ from typing import TypeVar
 from models.chat_template import Message
 from models.engine import Engine
 from models.errors import HearthModelError
+from models.template_doctor import PromptInspection, TemplateReport, check_loaded, inspect_prompt
 from models.types import CancelToken, GenerationStats, ModelInfo, SamplingParams
 
 log = logging.getLogger(__name__)
@@ -62,10 +63,33 @@ class EngineWorker:
         path: str | Path,
         on_done: Callable[[ModelInfo], None],
         on_error: Callable[[str, ModelInfo | None], None],
+        template: str | None = None,
     ) -> None:
-        """Load a model. A failure also says which model, if any, is still loaded: a file that
-        fails the header check leaves the previous model in place; a failed llama.cpp load does not."""
-        self._submit(lambda engine: engine.load(path), on_done, lambda message: on_error(message, self._engine.model))
+        """Load a model (with the known-good `template` instead of its own, if given). A failure
+        also says which model, if any, is still loaded: a file that fails the header check leaves
+        the previous model in place; a failed llama.cpp load does not."""
+        self._submit(
+            lambda engine: engine.load(path, template), on_done, lambda message: on_error(message, self._engine.model)
+        )
+
+    def set_template(self, name: str | None, on_done: Callable[[ModelInfo], None], on_error: ErrorCallback) -> None:
+        """Render the loaded model with the known-good template `name`, or its own again (None)."""
+        self._submit(lambda engine: engine.set_template(name), on_done, on_error)
+
+    def check_template(self, on_done: Callable[[TemplateReport], None], on_error: ErrorCallback) -> None:
+        """The template doctor's findings for the loaded model."""
+        self._submit(check_loaded, on_done, on_error)
+
+    def inspect_prompt(
+        self,
+        messages: Sequence[Message],
+        on_done: Callable[[PromptInspection], None],
+        on_error: ErrorCallback,
+        thinking: bool | None = None,
+    ) -> None:
+        """The exact prompt `chat` would feed the model, cut into text and special tokens."""
+        messages = [dict(m) for m in messages]
+        self._submit(lambda engine: inspect_prompt(engine, messages, thinking), on_done, on_error)
 
     def chat(
         self,
@@ -74,15 +98,17 @@ class EngineWorker:
         on_text: Callable[[str], None],
         on_done: Callable[[GenerationStats], None],
         on_error: ErrorCallback,
+        thinking: bool | None = None,
     ) -> CancelToken:
-        """Queue an answer; the returned token cancels it, queued or running."""
+        """Queue an answer; the returned token cancels it, queued or running. `thinking` switches
+        reasoning on or off where the template supports it (Qwen 3); None keeps its default."""
         token = CancelToken()
         messages = [dict(m) for m in messages]  # a snapshot: the caller may keep editing its list
 
         def work(engine: Engine) -> GenerationStats:
             self._current = token
             try:
-                return engine.chat(messages, params, on_text, token)
+                return engine.chat(messages, params, on_text, token, thinking)
             finally:
                 self._current = None
 
