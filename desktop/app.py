@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop.chats import ChatStore, database_path
+from desktop.logs import configure_file_logging
 from desktop.paths import AppPaths
 from desktop.settings import SettingsFile
 from models.engine import Engine
@@ -47,7 +48,7 @@ def create_window(paths: AppPaths) -> tuple[MainWindow, Path | None]:
     settings = settings_file.load()
     store = ChatStore(database_path(paths))
     worker = EngineWorker(Engine(EngineSettings(max_context=settings.context_length)))
-    window = build_window(worker, store, settings_file, available_models(paths))
+    window = build_window(worker, store, settings_file, available_models(paths), paths)
     return window, startup_model(paths, settings_file)
 
 
@@ -58,9 +59,24 @@ def run_gui(paths: AppPaths) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 1
+    from desktop.ui.application import application
+    from desktop.ui.single_instance import SingleInstance
+
+    paths.create()
+    configure_file_logging(paths.logs)
+    application()
+    instance = SingleInstance(paths.data)
+    if instance.activate_running():
+        print("Hearth is already running; its window has been brought forward.", file=sys.stderr)
+        return 0
+    instance.listen()
     from desktop.ui.application import run_window
 
     window, model_path = create_window(paths)
+    instance.activation_requested.connect(window.bring_forward)
     if model_path is None:
         log.warning("No model to load: the starter model is not installed and no other model was used")
-    return run_window(window, model_path)
+    try:
+        return run_window(window, model_path)
+    finally:
+        instance.close()

@@ -9,6 +9,7 @@ from PySide6.QtCore import QLoggingCategory
 from PySide6.QtWidgets import QApplication
 
 from desktop.chats import ChatStore
+from desktop.paths import AppPaths
 from desktop.settings import SettingsFile
 from desktop.ui.engine_bridge import EngineBridge
 from desktop.ui.main_window import MainWindow
@@ -32,12 +33,13 @@ def build_window(
     store: ChatStore,
     settings_file: SettingsFile,
     models: list[tuple[str, Path]],
+    paths: AppPaths,
 ) -> MainWindow:
     app = application()
     settings = settings_file.load()
     theme = ThemeManager(app, settings.theme, settings.font_size)
     bridge = EngineBridge(worker)
-    window = MainWindow(bridge, store, settings_file, theme, models)
+    window = MainWindow(bridge, store, settings_file, theme, models, paths)
     app.aboutToQuit.connect(bridge.shutdown)
     return window
 

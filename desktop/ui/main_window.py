@@ -5,11 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDesktopServices,
+    QGuiApplication,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from desktop.chats import ChatStore, Conversation
+from desktop.diagnostics import diagnostics
+from desktop.paths import AppPaths
 from desktop.settings import AppSettings, SettingsFile, Theme
 from desktop.ui.chat_controller import ChatController
 from desktop.ui.composer import Composer
@@ -31,9 +41,10 @@ class MainWindow(QMainWindow):
         settings_file: SettingsFile,
         theme: ThemeManager,
         models: list[tuple[str, Path]],
+        paths: AppPaths,
     ) -> None:
         super().__init__()
-        self.bridge, self.store, self.theme = bridge, store, theme
+        self.bridge, self.store, self.theme, self.paths = bridge, store, theme, paths
         self._settings_file = settings_file
         self.settings: AppSettings = settings_file.load()
         self.models = models
@@ -117,6 +128,9 @@ class MainWindow(QMainWindow):
         action(view_menu, "Chat settings", self.header.settings_button.toggle, "Ctrl+,")
         model_menu = bar.addMenu("&Model")
         action(model_menu, "Choose model", self.focus_model_selector, "Ctrl+K")
+        help_menu = bar.addMenu("&Help")
+        action(help_menu, "Copy diagnostics", self.copy_diagnostics)
+        action(help_menu, "Open log folder", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.paths.logs))))
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.controller.stop)
 
     # -- actions -------------------------------------------------------------------------
@@ -151,6 +165,20 @@ class MainWindow(QMainWindow):
         )
         if path:
             self.controller.export(conversation_id, Path(path))
+
+    def copy_diagnostics(self) -> None:
+        """Versions, backend and model for a bug report; no conversation text."""
+        text = diagnostics(self.paths, self.settings, self.bridge.model)
+        QGuiApplication.clipboard().setText(text)
+        self.header.status_label.setText("Diagnostics copied to the clipboard.")
+
+    def bring_forward(self) -> None:
+        """Another start of Hearth asked for this window."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
 
     def _rename_current(self) -> None:
         if self.controller.conversation is not None:

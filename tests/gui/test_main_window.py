@@ -213,3 +213,11 @@ def test_a_broken_model_is_explained_and_the_model_stays(window: MainWindow, qtb
     assert "it is not a GGUF model file" in window.view.notice.text()
     assert window.composer.send_button.isEnabled()
     assert window.header.model_selector.currentText() == "tiny-a"
+
+
+def test_copy_diagnostics(window: MainWindow, qtbot: QtBot) -> None:
+    answer(window, qtbot, "A secret about my garden")
+    window.copy_diagnostics()
+    text = QGuiApplication.clipboard().text()
+    assert "Hearth 0.1.0" in text and "Model: tiny-a" in text and "Backend: CPU" in text
+    assert "garden" not in text

@@ -1,0 +1,66 @@
+"""One Hearth per user and data folder: a second start brings the running window forward.
+
+The first instance listens on a local socket named after the data folder; a second instance
+finds it, asks it to show its window, and exits. A socket left behind by a crashed instance
+is removed when nobody answers on it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+ACTIVATE = b"activate\n"
+TIMEOUT_MS = 500
+
+
+def server_name(data_dir: Path) -> str:
+    digest = hashlib.sha256(f"{getpass.getuser()}:{data_dir.resolve()}".encode()).hexdigest()[:16]
+    return f"hearth-{digest}"
+
+
+class SingleInstance(QObject):
+    activation_requested = Signal()
+
+    def __init__(self, data_dir: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = server_name(data_dir)
+        self._server: QLocalServer | None = None
+
+    def activate_running(self) -> bool:
+        """If another instance runs, ask it to come forward and return True."""
+        socket = QLocalSocket()
+        socket.connectToServer(self.name)
+        if not socket.waitForConnected(TIMEOUT_MS):
+            return False
+        socket.write(ACTIVATE)
+        socket.waitForBytesWritten(TIMEOUT_MS)
+        socket.disconnectFromServer()
+        return True
+
+    def listen(self) -> None:
+        QLocalServer.removeServer(self.name)  # a crashed instance's leftover, nobody answered on it
+        self._server = QLocalServer(self)
+        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        self._server.newConnection.connect(self._on_server_new_connection)
+        self._server.listen(self.name)
+
+    def _on_server_new_connection(self) -> None:
+        assert self._server is not None
+        socket = self._server.nextPendingConnection()
+        # The other instance writes its one line at once; a short wait here keeps the socket's
+        # lifetime inside this call (no callbacks that could outlive the server).
+        arrived = socket.bytesAvailable() or socket.waitForReadyRead(TIMEOUT_MS)
+        if arrived and bytes(socket.readAll().data()).startswith(ACTIVATE.strip()):
+            self.activation_requested.emit()
+        socket.disconnectFromServer()
+        socket.deleteLater()
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
