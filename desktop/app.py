@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING
 from desktop.chats import ChatStore, database_path
 from desktop.logs import configure_file_logging
 from desktop.paths import AppPaths
-from desktop.settings import SettingsFile
+from desktop.settings import SettingsFile, apply_network_policy, engine_settings
 from models.engine import Engine
 from models.library import Library
 from models.starter import starter_model_path
-from models.types import EngineSettings
 from models.worker import EngineWorker
 
 if TYPE_CHECKING:
@@ -32,10 +31,12 @@ def available_models(paths: AppPaths) -> list[tuple[str, Path]]:
 
 
 def startup_model(paths: AppPaths, settings_file: SettingsFile) -> Path | None:
-    """The model used last, while it still exists; otherwise the starter model."""
-    last = settings_file.load().last_model
-    if last and Path(last).is_file():
-        return Path(last)
+    """The default model if one is chosen, else the model used last, while the file exists;
+    otherwise the starter model."""
+    settings = settings_file.load()
+    for candidate in (settings.default_model, settings.last_model):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
     return starter_model_path()
 
 
@@ -44,10 +45,11 @@ def create_window(paths: AppPaths) -> tuple[MainWindow, Path | None]:
     from desktop.ui.application import build_window
 
     paths.create()
-    settings_file = SettingsFile(paths.config / "settings.json")
+    settings_file = SettingsFile(paths.settings_file)
     settings = settings_file.load()
+    apply_network_policy(settings)
     store = ChatStore(database_path(paths))
-    worker = EngineWorker(Engine(EngineSettings(max_context=settings.context_length)))
+    worker = EngineWorker(Engine(engine_settings(settings)))
     window = build_window(worker, store, settings_file, available_models(paths), paths)
     return window, startup_model(paths, settings_file)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 from desktop import __version__
 from desktop.errors import HearthError
 from desktop.paths import AppPaths
+from desktop.settings import SettingsFile, apply_network_policy
 from models.errors import HearthModelError
 
 if TYPE_CHECKING:
@@ -74,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.verbose:
         logging.getLogger("llama.cpp").setLevel(logging.ERROR)
     paths = AppPaths.default()
+    apply_network_policy(SettingsFile(paths.settings_file).load())
     try:
         if args.command is None:
             from desktop.app import run_gui
@@ -91,20 +94,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`hearth models list | head`): not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _engine(args: argparse.Namespace, paths: AppPaths) -> Engine:
+    from desktop.settings import SettingsFile, engine_settings
     from models.engine import Engine
+    from models.fit import FitCorrections, learn_from_load
     from models.locate import resolve_model
-    from models.types import EngineSettings
 
-    settings = EngineSettings()
+    settings = engine_settings(SettingsFile(paths.settings_file).load())
     if args.ctx:
         settings = replace(settings, max_context=args.ctx)
     engine = Engine(settings)
     path = resolve_model(args.model, paths.models)
     print(f"Loading {path.name}…", file=sys.stderr, flush=True)
-    engine.load(path)
+    info = engine.load(path)
+    learn_from_load(FitCorrections(paths.fit_corrections), info)
     return engine
 
 

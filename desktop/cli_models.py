@@ -148,7 +148,7 @@ def _list(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def fit_store(paths: AppPaths) -> Any:
-    return paths.data / "fit_corrections.json"
+    return paths.fit_corrections
 
 
 def _info(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -157,22 +157,35 @@ def _info(args: argparse.Namespace, paths: AppPaths) -> int:
     from models.gguf_names import split_parts
     from models.library import Library
     from models.locate import resolve_model
+    from models.model_facts import describe_model
+    from models.template_doctor import check_model_file
 
     path = resolve_model(args.model, paths.models)
     info = validate_model(path)
+    facts = describe_model(info)
     model = Library(paths.models).find_by_path(path)
     corrections = FitCorrections(fit_store(paths))
     summary: dict[str, Any] = {
         "name": model.name if model else info.path.stem,
         "title": info.name,
         "path": str(info.path),
+        "family": facts.family or "unknown",
         "architecture": info.architecture,
-        "parameters": info.parameter_count,
+        "parameters": facts.parameter_count,
+        "active_parameters": facts.active_parameters,
+        "experts": f"{facts.experts_used} of {facts.expert_count}" if facts.is_moe else None,
+        "quantization": facts.quantization,
         "layers": info.block_count,
         "context_length": info.context_length,
         "file_size": sum(p.stat().st_size for p in split_parts(info.path)),
         "chat_template": bool(info.chat_template),
+        "template_source": facts.template_source,
+        "reasoning": facts.reasoning,
+        "thinking_switch": facts.thinking_switch,
     }
+    summary = {k: v for k, v in summary.items() if v is not None}
+    report = check_model_file(path)
+    summary["template_findings"] = [{"severity": f.severity, "message": f.message} for f in report.findings]
     if model is not None:
         summary.update(origin=model.origin, repo=model.repo, revision=model.revision)
         summary["sha256"] = [f.sha256 for f in model.files]
@@ -186,11 +199,13 @@ def _info(args: argparse.Namespace, paths: AppPaths) -> int:
         summary["measured"] = sum(loaded.memory_by_device.values())
         summary["correction"] = learn_from_load(corrections, loaded)
     estimate = estimate_for_files(split_parts(info.path), args.ctx, corrections)
-    report = judge_fit(estimate)
+    fit = judge_fit(estimate)
     summary["memory"] = estimate.as_dict()
-    summary["fit"] = {"verdict": report.verdict, "detail": report.detail}
-    lines = [f"{k:16} {v}" for k, v in summary.items() if k not in ("memory", "fit")]
-    lines.append(f"{'fit':16} {report.verdict}: {report.detail} at context {estimate.n_ctx}")
+    summary["fit"] = {"verdict": fit.verdict, "detail": fit.detail}
+    hidden = ("memory", "fit", "template_findings")
+    lines = [f"{k:16} {v}" for k, v in summary.items() if k not in hidden]
+    lines.append(f"{'fit':16} {fit.verdict}: {fit.detail} at context {estimate.n_ctx}")
+    lines += [f"{f.severity.capitalize() + ':':16} {f.message}" for f in report.findings]
     return emit(args, summary, lines)
 
 
@@ -210,10 +225,16 @@ def _import(args: argparse.Namespace, paths: AppPaths) -> int:
     from pathlib import Path
 
     from models.library import Library
+    from models.template_doctor import check_model_file
 
     model = Library(paths.models).import_file(Path(args.path), link=args.link)
     how = "linked (not copied)" if args.link else "copied"
-    return emit(args, model.as_dict(), [f"Added {model.name} ({how}): {model.path}"])
+    # The template doctor's import check: say now why a model would misbehave, not after a chat.
+    report = check_model_file(model.path)
+    for finding in report.findings:
+        print(f"{finding.severity.capitalize()}: {finding.message}", file=sys.stderr)
+    row = {**model.as_dict(), "template_findings": [f.message for f in report.findings]}
+    return emit(args, row, [f"Added {model.name} ({how}): {model.path}"])
 
 
 def _discover(args: argparse.Namespace, paths: AppPaths) -> int:

@@ -22,6 +22,15 @@ class AppPaths:
     def models(self) -> Path:
         return self.data / "models"
 
+    @property
+    def settings_file(self) -> Path:
+        return self.config / "settings.json"
+
+    @property
+    def fit_corrections(self) -> Path:
+        """What models really took when loaded, to correct later memory estimates."""
+        return self.data / "fit_corrections.json"
+
     @classmethod
     def default(cls) -> AppPaths:
         home = os.environ.get("HEARTH_HOME")

@@ -13,21 +13,53 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from models.types import EngineSettings
+
 log = logging.getLogger(__name__)
 
 Theme = Literal["system", "light", "dark"]
+GpuOffload = Literal["auto", "all", "none", "layers"]
 
 
 @dataclass(frozen=True)
 class AppSettings:
     theme: Theme = "system"
     font_size: int = 11  # points; the transcript and the message box
-    last_model: str | None = None  # path of the model to load at start
+    last_model: str | None = None  # path of the model used last
+    default_model: str | None = None  # path of the model to load at start; None: the last one used
     context_length: int = 8192  # cap on the context a model is loaded with
+    threads: int = 0  # 0: one per physical core
+    gpu_offload: GpuOffload = "auto"  # auto: every layer when the build can offload
+    gpu_layers: int = 0  # used when gpu_offload is "layers"
+    offline: bool = False  # no network access at all: Hub search and downloads are refused
     sidebar_width: int = 260
+    first_run_done: bool = False
 
     def with_changes(self, **changes: Any) -> AppSettings:
         return replace(self, **changes)
+
+
+def engine_settings(settings: AppSettings, **overrides: Any) -> EngineSettings:
+    """How the engine loads models, from the user's preferences."""
+    gpu_layers = {"auto": None, "all": -1, "none": 0, "layers": settings.gpu_layers}[settings.gpu_offload]
+    base = EngineSettings(max_context=settings.context_length, threads=settings.threads or None, gpu_layers=gpu_layers)
+    return replace(base, **overrides)
+
+
+_OFFLINE_VARIABLE = "HF_HUB_OFFLINE"
+_offline_set_by_hearth = False
+
+
+def apply_network_policy(settings: AppSettings) -> None:
+    """Offline mode: huggingface_hub and Hearth's Hub client refuse every request while it is on.
+    Turning it off undoes only what Hearth set; an HF_HUB_OFFLINE from the environment stays."""
+    global _offline_set_by_hearth
+    if settings.offline and not os.environ.get(_OFFLINE_VARIABLE):
+        os.environ[_OFFLINE_VARIABLE] = "1"
+        _offline_set_by_hearth = True
+    elif not settings.offline and _offline_set_by_hearth:
+        os.environ.pop(_OFFLINE_VARIABLE, None)
+        _offline_set_by_hearth = False
 
 
 class SettingsFile:
@@ -61,6 +93,8 @@ class SettingsFile:
             values[f.name] = value
         if values["theme"] not in ("system", "light", "dark"):
             values["theme"] = "system"
+        if values["gpu_offload"] not in ("auto", "all", "none", "layers"):
+            values["gpu_offload"] = "auto"
         return AppSettings(**values)
 
     def save(self, settings: AppSettings) -> None:

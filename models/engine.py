@@ -104,14 +104,20 @@ class Engine:
 
     # -- loading -------------------------------------------------------------------------
 
-    def load(self, path: str | Path, template: str | None = None) -> ModelInfo:
+    def load(
+        self, path: str | Path, template: str | None = None, settings: EngineSettings | None = None
+    ) -> ModelInfo:
         """Validate and load a GGUF model, replacing the loaded one. Raises ModelFileError.
 
         `template` names a known-good template (models.known_templates) to use instead of the
-        model's own. A file that fails validation leaves the loaded model in place; once
+        model's own; `settings`, when given, replace the engine's from now on (context length,
+        threads, GPU offload). A file that fails validation leaves the loaded model in place; once
         llama.cpp is handed the new file, the old model is gone (two may not fit in memory)."""
         info = validate_model(path)
         self.unload()
+        if settings is not None:
+            self.settings = settings
+            self._cache = PrefixCache(settings.prefix_cache_bytes)
         settings = self.settings
         n_ctx = min(info.context_length or settings.max_context, settings.max_context)
         threads = settings.threads or hardware.physical_cores()

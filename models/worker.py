@@ -18,7 +18,7 @@ from models.chat_template import Message
 from models.engine import Engine
 from models.errors import HearthModelError
 from models.template_doctor import PromptInspection, TemplateReport, check_loaded, inspect_prompt
-from models.types import CancelToken, GenerationStats, ModelInfo, SamplingParams
+from models.types import CancelToken, EngineSettings, GenerationStats, ModelInfo, SamplingParams
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +64,16 @@ class EngineWorker:
         on_done: Callable[[ModelInfo], None],
         on_error: Callable[[str, ModelInfo | None], None],
         template: str | None = None,
+        settings: EngineSettings | None = None,
     ) -> None:
-        """Load a model (with the known-good `template` instead of its own, if given). A failure
-        also says which model, if any, is still loaded: a file that fails the header check leaves
-        the previous model in place; a failed llama.cpp load does not."""
+        """Load a model (with the known-good `template` instead of its own, and new engine
+        `settings`, if given). A failure also says which model, if any, is still loaded: a file
+        that fails the header check leaves the previous model in place; a failed llama.cpp load
+        does not."""
         self._submit(
-            lambda engine: engine.load(path, template), on_done, lambda message: on_error(message, self._engine.model)
+            lambda engine: engine.load(path, template, settings),
+            on_done,
+            lambda message: on_error(message, self._engine.model),
         )
 
     def set_template(self, name: str | None, on_done: Callable[[ModelInfo], None], on_error: ErrorCallback) -> None:

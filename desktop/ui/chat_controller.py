@@ -29,7 +29,7 @@ from desktop.chats import (
 from desktop.chats.prompt import build_messages
 from desktop.ui.conversation_view import ConversationView
 from desktop.ui.engine_bridge import EngineBridge
-from desktop.ui.settings_panel import sampling_params
+from desktop.ui.settings_panel import sampling_params, thinking_choice
 from desktop.ui.sidebar import Sidebar
 from models.types import GenerationStats
 
@@ -223,7 +223,7 @@ class ChatController(QObject):
             self.view.append_message(answer)
         self.view.widgets[answer.id].begin_stream()
         self.view.clear_error()
-        self.bridge.send(messages, sampling_params(settings))
+        self.bridge.send(messages, sampling_params(settings), thinking_choice(settings))
         self.busy_changed.emit(True)
 
     def _on_bridge_text_streamed(self, text: str) -> None:

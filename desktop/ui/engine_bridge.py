@@ -16,7 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from models.chat_template import Message
-from models.types import CancelToken, GenerationStats, ModelInfo, SamplingParams
+from models.types import CancelToken, EngineSettings, GenerationStats, ModelInfo, SamplingParams
 from models.worker import EngineWorker
 
 FLUSH_INTERVAL_S = 0.03
@@ -55,6 +55,9 @@ class EngineBridge(QObject):
     text_streamed = Signal(str)
     answer_finished = Signal(object)  # GenerationStats
     answer_failed = Signal(str)
+    prompt_inspected = Signal(object)  # PromptInspection
+    template_checked = Signal(object)  # TemplateReport
+    request_failed = Signal(str)  # an inspection or template change that failed
 
     def __init__(self, worker: EngineWorker, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -77,11 +80,23 @@ class EngineBridge(QObject):
     def busy(self) -> bool:
         return self._answer is not None
 
-    def load(self, path: Path) -> None:
+    def load(self, path: Path, settings: EngineSettings | None = None) -> None:
+        """Load `path`; new engine `settings` (context, threads, offload) apply from this load on."""
         self.model_loading.emit(path.name)
-        self._worker.load(path, self.model_loaded.emit, self.model_failed.emit)
+        self._worker.load(path, self.model_loaded.emit, self.model_failed.emit, settings=settings)
 
-    def send(self, messages: Sequence[Message], params: SamplingParams | None = None) -> None:
+    def set_template(self, name: str | None) -> None:
+        """Render with the known-good template `name` from now on (None: the model's own)."""
+        self._worker.set_template(name, self.model_loaded.emit, self.request_failed.emit)
+
+    def inspect(self, messages: Sequence[Message], thinking: bool | None = None) -> None:
+        self._worker.inspect_prompt(messages, self.prompt_inspected.emit, self.request_failed.emit, thinking)
+
+    def check_template(self) -> None:
+        self._worker.check_template(self.template_checked.emit, self.request_failed.emit)
+
+    def send(self, messages: Sequence[Message], params: SamplingParams | None = None,
+             thinking: bool | None = None) -> None:
         coalescer = _Coalescer(self.text_streamed.emit)
 
         def finished(stats: GenerationStats) -> None:
@@ -92,7 +107,9 @@ class EngineBridge(QObject):
             coalescer.flush()
             self.answer_failed.emit(message)
 
-        self._answer = self._worker.chat(messages, params or SamplingParams(), coalescer.add, finished, failed)
+        self._answer = self._worker.chat(
+            messages, params or SamplingParams(), coalescer.add, finished, failed, thinking=thinking
+        )
 
     def stop(self) -> None:
         if self._answer is not None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -17,20 +18,25 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
-from desktop.chats import ChatStore, Conversation
+from desktop.chats import ChatStore, Conversation, build_messages
 from desktop.diagnostics import diagnostics
 from desktop.paths import AppPaths
-from desktop.settings import AppSettings, SettingsFile, Theme
+from desktop.settings import AppSettings, SettingsFile, Theme, engine_settings
 from desktop.ui.chat_controller import ChatController
 from desktop.ui.composer import Composer
 from desktop.ui.conversation_view import ConversationView
 from desktop.ui.engine_bridge import EngineBridge
 from desktop.ui.header import Header
 from desktop.ui.markdown import MarkdownRenderer
-from desktop.ui.settings_panel import SettingsPanel
+from desktop.ui.settings_panel import SettingsPanel, thinking_choice
 from desktop.ui.sidebar import Sidebar
+from desktop.ui.template_doctor import TemplateDoctor
 from desktop.ui.themes import ThemeManager
+from models.fit import FitCorrections, learn_from_load
+from models.sampling_defaults import recommended_sampling
 from models.types import ModelInfo
+
+log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
@@ -73,6 +79,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self.controller = ChatController(store, bridge, self.view, self.sidebar)
+        self._doctor: TemplateDoctor | None = None
+        self._reload_timer = QTimer(self, singleShot=True, interval=800)
+        self._reload_timer.timeout.connect(self._reload_model)
         self._build_menus()
         self._connect()
         self.header.set_models(models, None)
@@ -128,6 +137,7 @@ class MainWindow(QMainWindow):
         action(view_menu, "Chat settings", self.header.settings_button.toggle, "Ctrl+,")
         model_menu = bar.addMenu("&Model")
         action(model_menu, "Choose model", self.focus_model_selector, "Ctrl+K")
+        action(model_menu, "Template doctor…", self.open_template_doctor, "Ctrl+Shift+T")
         help_menu = bar.addMenu("&Help")
         action(help_menu, "Copy diagnostics", self.copy_diagnostics)
         action(help_menu, "Open log folder", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.paths.logs))))
@@ -141,7 +151,29 @@ class MainWindow(QMainWindow):
     def load_model(self, path: Path) -> None:
         if self.controller.busy:
             self.controller.stop()
-        self.bridge.load(path)
+        self.bridge.load(path, engine_settings(self.settings))
+
+    def open_template_doctor(self) -> TemplateDoctor:
+        if self._doctor is None:
+            self._doctor = TemplateDoctor(self.bridge, self._prompt_messages,
+                                          lambda: thinking_choice(self.settings_panel.values()), self)
+        else:
+            self._doctor.refresh()
+        self._doctor.show()
+        self._doctor.raise_()
+        return self._doctor
+
+    def _prompt_messages(self) -> list[dict[str, str]]:
+        """The conversation as the model would see it next, with the message being typed."""
+        system = self.settings_panel.system_prompt.toPlainText()
+        thread = self.store.thread(self.controller.conversation.id) if self.controller.conversation else []
+        messages = build_messages(system, thread)
+        draft = self.composer.input.toPlainText().strip()
+        return [*messages, {"role": "user", "content": draft}] if draft else messages
+
+    def _reload_model(self) -> None:
+        if self.bridge.model is not None:
+            self.load_model(self.bridge.model.path)
 
     def focus_model_selector(self) -> None:
         self.header.model_selector.setFocus()
@@ -203,6 +235,13 @@ class MainWindow(QMainWindow):
 
     def _on_settings_panel_changed(self, settings: dict[str, Any]) -> None:
         self.controller.update_settings(settings)
+        model = self.bridge.model
+        context = settings["context_length"]
+        if model is not None and context != model.context_length and context != self.settings.context_length:
+            # The context is fixed when a model loads: a new length means loading it again, once
+            # the user has stopped clicking through values.
+            self._save(context_length=context)
+            self._reload_timer.start()
 
     def _on_bridge_model_loading(self, name: str) -> None:
         self.header.set_loading(name)
@@ -212,9 +251,19 @@ class MainWindow(QMainWindow):
         self.header.set_loading(None)
         self.header.set_models(self.models, info.path)
         self.header.status_label.setText(f"{info.backend} · {info.context_length:,}-token context")
+        facts = info.facts
+        self.settings_panel.set_defaults(recommended_sampling(facts.family_key if facts else None))
+        self.settings_panel.set_thinking_available(bool(facts and facts.thinking_switch))
+        self.settings_panel.set_context_length(info.context_length)
+        if self.controller.conversation is None:
+            self.settings_panel.show_settings({})
         self.composer.set_ready(True)
         self.composer.input.setFocus()
         self._save(last_model=str(info.path))
+        try:
+            learn_from_load(FitCorrections(self.paths.fit_corrections), info)
+        except OSError as exc:  # a read-only data folder must not stop the chat
+            log.warning("Could not record the memory %s took: %s", info.name, exc)
 
     def _on_bridge_model_failed(self, message: str, still_loaded: ModelInfo | None) -> None:
         self.view.show_error(message)

@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
@@ -28,6 +29,12 @@ DEFAULTS: dict[str, Any] = {
     "context_length": 8192,
     "seed": -1,  # -1: a fresh seed for every answer
 }
+
+
+def thinking_choice(settings: dict[str, Any]) -> bool | None:
+    """The conversation's reasoning switch; None keeps the template's own default."""
+    value = settings.get("thinking")
+    return value if isinstance(value, bool) else None
 
 
 def sampling_params(settings: dict[str, Any]) -> SamplingParams:
@@ -77,6 +84,11 @@ class SettingsPanel(QWidget):
             widget.setObjectName(f"setting_{key}")
             widget.valueChanged.connect(self._on_field_changed)
             form.addRow(labels[key], widget)
+        self.thinking = QCheckBox("Think before answering", objectName="thinkingSwitch", checked=True,
+                                  toolTip="This model can reason before it answers; switch it off for faster replies")
+        self.thinking.toggled.connect(self._on_field_changed)
+        self.thinking.hide()  # only for models whose template has the switch (Qwen 3)
+        form.addRow(self.thinking)
         self.reset_button = QPushButton("Reset to defaults", objectName="resetSettingsButton")
         self.reset_button.clicked.connect(lambda: self.show_settings({}, emit=True))
 
@@ -105,11 +117,22 @@ class SettingsPanel(QWidget):
         """Per-model defaults: what "Reset" returns to and what unset fields show."""
         self._defaults = {**DEFAULTS, **defaults}
 
+    def set_thinking_available(self, available: bool) -> None:
+        self.thinking.setVisible(available)
+
+    def set_context_length(self, tokens: int) -> None:
+        """Show the loaded model's context (a load setting, not a conversation's)."""
+        self._loading = True
+        self.fields["context_length"].setValue(tokens)
+        self._loading = False
+
     def show_settings(self, settings: dict[str, Any], system_prompt: str | None = None, emit: bool = False) -> None:
         self._loading = True
         merged = {**self._defaults, **settings}
         for key, widget in self.fields.items():
-            widget.setValue(merged[key])
+            if key != "context_length":
+                widget.setValue(merged[key])
+        self.thinking.setChecked(thinking_choice(settings) is not False)
         if system_prompt is not None and system_prompt != self.system_prompt.toPlainText():
             self.system_prompt.setPlainText(system_prompt)
             self._prompt_delay.stop()
@@ -118,7 +141,10 @@ class SettingsPanel(QWidget):
             self.settings_changed.emit(self.values())
 
     def values(self) -> dict[str, Any]:
-        return {key: widget.value() for key, widget in self.fields.items()}
+        values: dict[str, Any] = {key: widget.value() for key, widget in self.fields.items()}
+        if not self.thinking.isHidden():
+            values["thinking"] = self.thinking.isChecked()
+        return values
 
     def _on_field_changed(self, _value: object) -> None:
         if not self._loading:

@@ -172,3 +172,11 @@ def test_files_llama_cpp_refuses_name_its_reason(make_tiny_model, tiny_model: Pa
 def test_chat_without_a_model_is_a_clear_error() -> None:
     with pytest.raises(EngineStateError, match="No model is loaded"):
         Engine().chat(HELLO)
+
+
+def test_new_settings_apply_at_the_next_load(tiny_model: Path) -> None:
+    engine = Engine()
+    assert engine.load(tiny_model).context_length == 2048
+    info = engine.load(tiny_model, settings=EngineSettings(max_context=1024, threads=1))
+    assert (info.context_length, info.threads) == (1024, 1)
+    assert engine.load(tiny_model).context_length == 1024  # they stay

@@ -14,10 +14,6 @@ from models.types import EngineSettings
 from tests.fixtures.families import FamilyModel, write_family_model
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "compat(column): a check shown in the README's compatibility table")
-
-
 @pytest.fixture(scope="session")
 def family_file(tmp_path_factory: pytest.TempPathFactory) -> Callable[[FamilyModel], Path]:
     folder = tmp_path_factory.mktemp("families")
