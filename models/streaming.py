@@ -34,12 +34,18 @@ class Pieces:
         self._special = special
         self._buffer = ctypes.create_string_buffer(256)
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        # SentencePiece vocabularies start the answer's first word with its space ("▁Ahoy"):
+        # llama.cpp strips it when asked, as its own examples do for the first token.
+        self._lstrip = 1
 
     def text(self, token: int) -> str:
-        n = llama_cpp.llama_token_to_piece(self._vocab, token, self._buffer, len(self._buffer), 0, self._special)
+        size, lstrip = len(self._buffer), self._lstrip
+        n = llama_cpp.llama_token_to_piece(self._vocab, token, self._buffer, size, lstrip, self._special)
         if n < 0:  # the piece is longer than the buffer: grow it once and retry
             self._buffer = ctypes.create_string_buffer(-n)
-            n = llama_cpp.llama_token_to_piece(self._vocab, token, self._buffer, len(self._buffer), 0, self._special)
+            n = llama_cpp.llama_token_to_piece(self._vocab, token, self._buffer, -n, lstrip, self._special)
+        if n:
+            self._lstrip = 0
         return self._decoder.decode(self._buffer.raw[:n])
 
     def flush(self) -> str:
