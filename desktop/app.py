@@ -61,18 +61,18 @@ def run_gui(paths: AppPaths) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 1
-    from desktop.ui.application import application
+    from desktop.ui.application import application, move_data_folder, run_window
     from desktop.ui.single_instance import SingleInstance
 
-    paths.create()
-    configure_file_logging(paths.logs)
     application()
-    instance = SingleInstance(paths.data)
+    instance = SingleInstance(paths.config)  # the config folder never moves; the data folder may
     if instance.activate_running():
         print("Hearth is already running; its window has been brought forward.", file=sys.stderr)
         return 0
     instance.listen()
-    from desktop.ui.application import run_window
+    paths = move_data_folder(paths)
+    paths.create()
+    configure_file_logging(paths.logs)
 
     window, model_path = create_window(paths)
     instance.activation_requested.connect(window.bring_forward)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import platformdirs
 
+from desktop.data_location import read_pointer
+
 APP_NAME = "Hearth"
 
 
@@ -31,15 +33,23 @@ class AppPaths:
         """What models really took when loaded, to correct later memory estimates."""
         return self.data / "fit_corrections.json"
 
+    @property
+    def movable(self) -> bool:
+        """HEARTH_HOME pins everything to one folder; only the platform's folders can move."""
+        return not os.environ.get("HEARTH_HOME")
+
     @classmethod
     def default(cls) -> AppPaths:
         home = os.environ.get("HEARTH_HOME")
         if home:
             root = Path(home).expanduser()
             return cls(root, root / "config", root / "cache", root / "logs")
+        config = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+        # A data folder the user moved elsewhere (desktop/data_location.py) is recorded in the config.
+        moved = read_pointer(config).get("data")
         return cls(
-            Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
-            Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+            Path(moved) if moved else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+            config,
             Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
             Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
         )

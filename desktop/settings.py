@@ -47,19 +47,18 @@ def engine_settings(settings: AppSettings, **overrides: Any) -> EngineSettings:
 
 
 _OFFLINE_VARIABLE = "HF_HUB_OFFLINE"
-_offline_set_by_hearth = False
+# Hearth's own value: huggingface_hub reads "ON" as true like "1", and turning offline mode off
+# removes only this value, so an HF_HUB_OFFLINE=1 from the user's environment stays in force.
+_HEARTH_OFFLINE = "ON"
 
 
 def apply_network_policy(settings: AppSettings) -> None:
-    """Offline mode: huggingface_hub and Hearth's Hub client refuse every request while it is on.
-    Turning it off undoes only what Hearth set; an HF_HUB_OFFLINE from the environment stays."""
-    global _offline_set_by_hearth
-    if settings.offline and not os.environ.get(_OFFLINE_VARIABLE):
-        os.environ[_OFFLINE_VARIABLE] = "1"
-        _offline_set_by_hearth = True
-    elif not settings.offline and _offline_set_by_hearth:
-        os.environ.pop(_OFFLINE_VARIABLE, None)
-        _offline_set_by_hearth = False
+    """Offline mode: huggingface_hub and Hearth's Hub client refuse every request while it is on."""
+    current = os.environ.get(_OFFLINE_VARIABLE)
+    if settings.offline and not current:
+        os.environ[_OFFLINE_VARIABLE] = _HEARTH_OFFLINE
+    elif not settings.offline and current == _HEARTH_OFFLINE:
+        del os.environ[_OFFLINE_VARIABLE]
 
 
 class SettingsFile:

@@ -45,9 +45,9 @@ from models.download_jobs import (
     read_job,
     write_job,
 )
-from models.errors import DiskSpaceError, DownloadError, HearthModelError
+from models.errors import DiskSpaceError, DownloadError, HearthModelError, HubOfflineError
 from models.gguf_names import model_stem
-from models.hub import HubClient, RemoteFile
+from models.hub import HubClient, RemoteFile, offline_mode
 from models.library import InstalledModel, Library, ModelFile
 from models.transfer import DownloadSettings, PartSpec, TransferControl, TransferStopped, fetch_part
 
@@ -240,6 +240,8 @@ class DownloadManager:
         self._emit(job, force=True)
 
     def _download(self, job: Job) -> InstalledModel:
+        if offline_mode():  # the switch may have been turned on after the job was queued
+            raise HubOfflineError(f"Cannot download {job.request.name}: offline mode is on (Settings, Network).")
         lock = JobLock(job.folder)
         if not lock.acquire():
             raise DownloadError(f"{job.request.name} is already downloading in another Hearth window or terminal.")

@@ -205,7 +205,9 @@ class HubClient:
 
     def _guard(self, doing: str, call: Callable[[], T], repo_id: str | None = None) -> T:
         if offline_mode():
-            raise HubOfflineError(f"Cannot {doing}: Hugging Face Hub access is off (HF_HUB_OFFLINE is set).")
+            raise HubOfflineError(
+                f"Cannot {doing}: offline mode is on (Settings, Network; or HF_HUB_OFFLINE in the environment)."
+            )
         with translate_errors(doing, repo_id, self.endpoint):
             return call()
 

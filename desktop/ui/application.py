@@ -6,9 +6,10 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QLoggingCategory
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from desktop.chats import ChatStore
+from desktop.data_location import DataMoveError, apply_pending_move, pending_move
 from desktop.paths import AppPaths
 from desktop.settings import SettingsFile
 from desktop.ui.engine_bridge import EngineBridge
@@ -26,6 +27,27 @@ def application() -> QApplication:
     app.setApplicationDisplayName("Hearth")
     app.setDesktopFileName("hearth")
     return app
+
+
+def move_data_folder(paths: AppPaths) -> AppPaths:
+    """Carry out a data folder move requested in the settings, with a progress bar, before
+    anything opens a file in the folder; returns the paths to use."""
+    if not paths.movable or pending_move(paths.config) is None:
+        return paths
+    dialog = QProgressDialog("Moving Hearth's data…", "", 0, 1000)
+    dialog.setCancelButton(None)  # half a move is worse than waiting
+    dialog.setMinimumDuration(0)
+
+    def progress(done: int, total: int) -> None:
+        dialog.setValue(int(1000 * done / total) if total else 1000)
+        QApplication.processEvents()
+
+    try:
+        apply_pending_move(paths.config, progress)
+    except DataMoveError as exc:
+        QMessageBox.warning(None, "Hearth", str(exc))
+    dialog.close()
+    return AppPaths.default()
 
 
 def build_window(
@@ -49,4 +71,6 @@ def run_window(window: MainWindow, model_path: Path | None) -> int:
     window.controller.refresh_sidebar()
     if model_path is not None:
         window.load_model(model_path)
+    if not window.settings.first_run_done:
+        window.show_welcome()
     return application().exec()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtCore import QProcess, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -16,23 +17,26 @@ from PySide6.QtGui import (
     QKeySequence,
     QShortcut,
 )
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from desktop.chats import ChatStore, Conversation, build_messages
 from desktop.diagnostics import diagnostics
 from desktop.paths import AppPaths
-from desktop.settings import AppSettings, SettingsFile, Theme, engine_settings
+from desktop.settings import AppSettings, SettingsFile, Theme, apply_network_policy, engine_settings
 from desktop.ui.chat_controller import ChatController
 from desktop.ui.composer import Composer
 from desktop.ui.conversation_view import ConversationView
 from desktop.ui.engine_bridge import EngineBridge
 from desktop.ui.header import Header
 from desktop.ui.markdown import MarkdownRenderer
+from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.settings_panel import SettingsPanel, thinking_choice
 from desktop.ui.sidebar import Sidebar
 from desktop.ui.template_doctor import TemplateDoctor
 from desktop.ui.themes import ThemeManager
+from desktop.ui.welcome import WelcomeDialog
 from models.fit import FitCorrections, learn_from_load
+from models.recommend import Recommendation
 from models.sampling_defaults import recommended_sampling
 from models.types import ModelInfo
 
@@ -118,6 +122,8 @@ class MainWindow(QMainWindow):
         action(file_menu, "New chat", self.controller.new_conversation, QKeySequence.StandardKey.New)
         action(file_menu, "Export chat…", lambda: self.export_dialog(None), "Ctrl+Shift+E")
         file_menu.addSeparator()
+        action(file_menu, "Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
+        file_menu.addSeparator()
         action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
         edit_menu = bar.addMenu("&Edit")
         action(edit_menu, "Search chats", self.sidebar.focus_search, QKeySequence.StandardKey.Find)
@@ -152,6 +158,46 @@ class MainWindow(QMainWindow):
         if self.controller.busy:
             self.controller.stop()
         self.bridge.load(path, engine_settings(self.settings))
+
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.settings, self.paths, self.models, self)
+        dialog.applied.connect(self.apply_settings)
+        dialog.move_requested.connect(self._on_settings_move_requested)
+        dialog.show()
+        return dialog
+
+    def apply_settings(self, new: AppSettings) -> None:
+        """Apply what changed now: looks at once, network at once, engine settings by reloading."""
+        old, self.settings = self.settings, new
+        self._settings_file.save(new)
+        self.theme.set_theme(new.theme)
+        self.theme.set_font_size(new.font_size)
+        apply_network_policy(new)
+        if engine_settings(old) != engine_settings(new) and self.bridge.model is not None:
+            self.load_model(self.bridge.model.path)
+
+    def _on_settings_move_requested(self, target: Path) -> None:
+        answer = QMessageBox.question(self, "Move data", f"Restart Hearth now to move its data to {target}?")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.restart()
+
+    def restart(self) -> None:
+        program, args = (sys.executable, sys.argv[1:]) if getattr(sys, "frozen", False) else (
+            sys.executable, sys.argv)
+        self.close()
+        QProcess.startDetached(program, args)
+        QGuiApplication.quit()
+
+    def show_welcome(self) -> WelcomeDialog:
+        """First run: say what stays on the device; start now or download a model for this machine."""
+        dialog = WelcomeDialog(self)
+        dialog.finished.connect(lambda _result: self._save(first_run_done=True))
+        dialog.download_chosen.connect(self.download_recommended)
+        dialog.show()
+        return dialog
+
+    def download_recommended(self, recommendation: Recommendation) -> None:
+        self.header.status_label.setText(f"Downloading {recommendation.entry.name}…")
 
     def open_template_doctor(self) -> TemplateDoctor:
         if self._doctor is None:

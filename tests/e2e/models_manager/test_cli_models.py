@@ -200,5 +200,6 @@ def test_without_the_fake_hub_nothing_reaches_the_network() -> None:
     result = hearth("models", "search", "llama")
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "hearth: Cannot search the Hub for 'llama': Hugging Face Hub access is off (HF_HUB_OFFLINE is set)."
+        "hearth: Cannot search the Hub for 'llama': offline mode is on (Settings, Network; or HF_HUB_OFFLINE in the "
+        "environment)."
     )

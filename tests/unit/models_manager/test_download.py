@@ -303,3 +303,17 @@ def test_one_model_downloads_in_one_process_at_a_time(
     assert refused.message == "Big-Q4_K_M is already downloading in another Hearth window or terminal."
     manager.cancel(job)
     assert manager.wait(job, timeout=10).state == "cancelled"
+
+
+def test_offline_mode_refuses_a_queued_download(
+    fake_hub: FakeHub, hub_models: HubModels, manager: DownloadManager, library: Library,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    publish(fake_hub, REPO, hub_models.small)
+    request = request_for("Tiny-Q4_K_M.gguf")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # switched on after the listing was fetched
+    final = manager.wait(manager.enqueue(request), timeout=60)
+    assert final.state == "failed"
+    assert "offline mode is on" in final.message
+    assert fake_hub.ranges_requested("Tiny-Q4_K_M.gguf") == []  # no byte was asked for
+    assert library.models() == []

@@ -1,0 +1,159 @@
+"""Hearth's settings: data folder, default model, performance, appearance, and network access."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.data_location import DataMoveError, request_move
+from desktop.paths import AppPaths
+from desktop.settings import AppSettings
+from models import hardware
+
+NETWORK_USES = (
+    "Searching the Hugging Face Hub for models (the model manager's Hugging Face tab).",
+    "Downloading a model you choose (the model manager, `hearth models pull`).",
+)
+NEVER_NETWORK = "Chats, documents, indexing and answers never use the network, online or not."
+OFFLOAD_CHOICES = (("auto", "Automatic (all layers when a GPU backend is present)"),
+                   ("all", "All layers on the GPU"), ("none", "None: CPU only"), ("layers", "A number of layers"))
+
+
+class SettingsDialog(QDialog):
+    """Edits a copy of the settings; `applied` carries the new ones when the user confirms."""
+
+    applied = Signal(object)  # AppSettings
+    move_requested = Signal(Path)  # a data folder move was recorded: restart to carry it out
+
+    def __init__(self, settings: AppSettings, paths: AppPaths, models: list[tuple[str, Path]],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("Hearth settings")
+        self._settings, self._paths = settings, paths
+
+        self.data_folder = QLabel(str(paths.data), objectName="dataFolder", wordWrap=True)
+        self.move_button = QPushButton("Move…", objectName="moveDataButton", enabled=paths.movable,
+                                       toolTip="Carry models, chats and documents to another folder"
+                                       if paths.movable else "HEARTH_HOME fixes the data folder")
+        self.move_button.clicked.connect(self._on_move_clicked)
+        self.default_model = QComboBox(objectName="defaultModel")
+        self.default_model.addItem("The model used last", None)
+        for name, path in models:
+            self.default_model.addItem(name, str(path))
+        self.default_model.setCurrentIndex(max(0, self.default_model.findData(settings.default_model)))
+
+        cores = hardware.physical_cores()
+        self.threads = QSpinBox(objectName="threads", minimum=0, maximum=max(64, hardware.usable_cpus()),
+                                specialValueText=f"Automatic ({cores}, one per physical core)")
+        self.threads.setValue(settings.threads)
+        self.offload = QComboBox(objectName="gpuOffload")
+        for key, label in OFFLOAD_CHOICES:
+            self.offload.addItem(label, key)
+        self.offload.setCurrentIndex(max(0, self.offload.findData(settings.gpu_offload)))
+        self.gpu_layers = QSpinBox(objectName="gpuLayers", minimum=0, maximum=999, value=settings.gpu_layers)
+        self.offload.currentIndexChanged.connect(
+            lambda _i: self.gpu_layers.setEnabled(self.offload.currentData() == "layers"))
+        self.gpu_layers.setEnabled(settings.gpu_offload == "layers")
+        self.backend = QLabel(self._backend_text(), objectName="backendLabel", wordWrap=True)
+        self.context = QSpinBox(objectName="defaultContext", minimum=512, maximum=1_048_576, singleStep=512,
+                                value=settings.context_length)
+
+        self.theme = QComboBox(objectName="themeChoice")
+        for key, label in (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark")):
+            self.theme.addItem(label, key)
+        self.theme.setCurrentIndex(self.theme.findData(settings.theme))
+        self.font_size = QSpinBox(objectName="fontSize", minimum=8, maximum=28, value=settings.font_size)
+
+        self.offline = QCheckBox("Offline mode: no network access at all", objectName="offlineSwitch",
+                                 checked=settings.offline)
+        uses = "".join(f"<li>{use}</li>" for use in NETWORK_USES)
+        network_text = QLabel(f"Hearth uses the network only for:<ul>{uses}</ul>{NEVER_NETWORK}", wordWrap=True)
+
+        data_row = QHBoxLayout()
+        data_row.addWidget(self.data_folder, 1)
+        data_row.addWidget(self.move_button)
+        general = QFormLayout()
+        general.addRow("Data folder", data_row)
+        general.addRow("Model at start", self.default_model)
+        performance = QFormLayout()
+        performance.addRow("Threads", self.threads)
+        performance.addRow("GPU offload", self.offload)
+        performance.addRow("GPU layers", self.gpu_layers)
+        performance.addRow("Backend", self.backend)
+        performance.addRow("Context length", self.context)
+        appearance = QFormLayout()
+        appearance.addRow("Theme", self.theme)
+        appearance.addRow("Text size", self.font_size)
+        network = QVBoxLayout()
+        network.addWidget(network_text)
+        network.addWidget(self.offline)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for title, body in (("General", general), ("Performance", performance), ("Appearance", appearance),
+                            ("Network", network)):
+            box = QGroupBox(title)
+            box.setLayout(body)
+            layout.addWidget(box)
+        self.move_note = QLabel(objectName="noticeLabel", wordWrap=True)
+        self.move_note.hide()
+        layout.addWidget(self.move_note)
+        layout.addWidget(buttons)
+
+    @staticmethod
+    def _backend_text() -> str:
+        gpus = hardware.accelerators()
+        if not hardware.supports_gpu_offload() or not gpus:
+            return "CPU only: this build of llama.cpp has no GPU backend."
+        return ", ".join(f"{d.backend}: {d.description} ({d.memory_total / 2**30:.0f} GiB)" for d in gpus)
+
+    def values(self) -> AppSettings:
+        return self._settings.with_changes(
+            default_model=self.default_model.currentData(),
+            threads=self.threads.value(),
+            gpu_offload=self.offload.currentData(),
+            gpu_layers=self.gpu_layers.value(),
+            context_length=self.context.value(),
+            theme=self.theme.currentData(),
+            font_size=self.font_size.value(),
+            offline=self.offline.isChecked(),
+        )
+
+    def accept(self) -> None:
+        self.applied.emit(self.values())
+        super().accept()
+
+    def choose_move_target(self, target: Path) -> None:
+        """Record a move of the data folder to `target` (carried out at the next start)."""
+        try:
+            size = request_move(self._paths.config, self._paths.data, target)
+        except DataMoveError as exc:
+            self.move_note.setText(str(exc))
+        else:
+            self.move_note.setText(f"Hearth will move {size / 2**30:.2f} GiB to {target} when it restarts.")
+            self.move_requested.emit(target)
+        self.move_note.show()
+
+    def _on_move_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Move Hearth's data to", str(Path.home()))
+        if folder:
+            self.choose_move_target(Path(folder) / "Hearth")

@@ -1,0 +1,75 @@
+"""The settings window and the first-run welcome, on the real window."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from PySide6.QtWidgets import QLabel
+from pytestqt.qtbot import QtBot
+
+from desktop.ui.main_window import MainWindow
+from models.errors import HubOfflineError
+from models.hub import HubClient
+
+LONG = 30_000
+
+
+def test_settings_are_saved_and_applied(window: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    dialog = window.open_settings()
+    dialog.threads.setValue(1)
+    dialog.offload.setCurrentIndex(dialog.offload.findData("none"))
+    dialog.context.setValue(1024)
+    dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
+    dialog.font_size.setValue(14)
+    dialog.offline.setChecked(True)
+    with qtbot.waitSignal(window.bridge.model_loaded, timeout=LONG) as loaded:
+        dialog.accept()
+    info = loaded.args[0]
+    assert (info.threads, info.gpu_layers, info.context_length) == (1, 0, 1024)  # reloaded with them
+    saved = window.settings_file_settings()
+    assert (saved.threads, saved.gpu_offload, saved.context_length, saved.theme, saved.font_size, saved.offline) == (
+        1, "none", 1024, "dark", 14, True)
+    assert window.theme.dark and window.theme.font_size == 14
+    assert os.environ.get("HF_HUB_OFFLINE") == "ON"
+    with pytest.raises(HubOfflineError, match="offline mode is on"):
+        HubClient().search("llama")
+
+
+def test_turning_offline_mode_off_restores_hub_access(window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    window.apply_settings(window.settings.with_changes(offline=True))
+    assert os.environ.get("HF_HUB_OFFLINE") == "ON"
+    window.apply_settings(window.settings.with_changes(offline=False))
+    assert "HF_HUB_OFFLINE" not in os.environ
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # the user's own setting is never undone
+    window.apply_settings(window.settings.with_changes(offline=False))
+    assert os.environ.get("HF_HUB_OFFLINE") == "1"
+
+
+def test_settings_show_the_backend_and_pin_the_data_folder_under_hearth_home(window: MainWindow) -> None:
+    dialog = window.open_settings()
+    assert "CPU only" in dialog.backend.text() or "GiB" in dialog.backend.text()
+    assert not dialog.move_button.isEnabled()  # HEARTH_HOME fixes the folder
+    assert dialog.data_folder.text() == str(window.paths.data)
+    dialog.reject()
+
+
+def test_welcome_offers_the_starter_and_a_model_sized_for_this_machine(window: MainWindow, qtbot: QtBot) -> None:
+    assert not window.settings.first_run_done
+    dialog = window.show_welcome()
+    assert "never sent anywhere" in dialog.findChild(QLabel, "welcomePromise").text()
+    assert dialog.recommendation is not None  # a CI machine has memory for at least a small model
+    assert dialog.download_button is not None and dialog.recommendation.entry.name in dialog.download_button.text()
+    assert "GB download" in dialog.download_button.text()
+    with qtbot.waitSignal(dialog.starter_chosen):
+        dialog.starter_button.click()
+    assert window.settings_file_settings().first_run_done
+
+
+def test_welcome_download_choice_is_refused_offline(window: MainWindow, qtbot: QtBot) -> None:
+    dialog = window.show_welcome()  # the tests run with HF_HUB_OFFLINE=1
+    assert dialog.download_button is not None and not dialog.download_button.isEnabled()
+    assert "Offline mode" in dialog.download_button.toolTip()
+    dialog.reject()
