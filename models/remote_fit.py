@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from models.errors import GatedRepoError, HearthModelError, HubError, ModelFileError, RepoNotFoundError
-from models.fit import FitCorrections, MemoryEstimate, ModelShape, estimate_memory, model_key
+from models.fit import (
+    DEFAULT_MAX_CONTEXT,
+    FitCorrections,
+    MemoryEstimate,
+    ModelShape,
+    default_context,
+    estimate_memory,
+    model_key,
+)
 from models.gguf_file import GGUFInfo, read_gguf
 from models.hub import HubClient, RemoteModel, RepoListing, gated_message, translate_errors
 
@@ -108,8 +116,11 @@ def estimate_listing(
     n_ctx: int | None = None,
     corrections: FitCorrections | None = None,
     session: Any = None,
+    *,
+    max_context: int = DEFAULT_MAX_CONTEXT,
 ) -> dict[str, MemoryEstimate]:
-    """An estimate for every (non-projector) model in a listing, keyed by its first file's path."""
+    """An estimate for every (non-projector) model in a listing, keyed by its first file's path, at
+    `n_ctx`, or else at the context the engine would use (the trained one capped at `max_context`)."""
     shapes: dict[str, ModelShape | None] = {}
     estimates: dict[str, MemoryEstimate] = {}
     for model in listing.models:
@@ -130,5 +141,6 @@ def estimate_listing(
             estimates[model.path] = size_only_estimate(model.size, n_ctx or 0)
         else:
             sized = ModelShape(**{**shape.__dict__, "weights": model.size})
-            estimates[model.path] = estimate_memory(sized, n_ctx, correction=factor)
+            context = n_ctx or default_context(shape.trained_context, max_context)
+            estimates[model.path] = estimate_memory(sized, context, correction=factor)
     return estimates

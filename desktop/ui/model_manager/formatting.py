@@ -1,0 +1,107 @@
+"""Numbers as the model manager shows them, and the fit verdicts it computes (off the GUI thread).
+
+The fit functions are plain Python: the tabs call them through `BackgroundTasks`, because they
+read GGUF headers (installed files) or ask psutil and ggml for free memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop.cli_models import params_text, size_text
+from models.catalog import CatalogEntry
+from models.fit import (
+    DEFAULT_MAX_CONTEXT,
+    FitCorrections,
+    FitReport,
+    MemoryEstimate,
+    Verdict,
+    default_context,
+    estimate_memory,
+    judge_fit,
+    model_key,
+    shape_of_files,
+)
+from models.hub import HubClient, RepoListing
+from models.remote_fit import estimate_listing, size_only_estimate
+
+__all__ = ["params_text", "size_text"]
+
+
+def duration_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    seconds = round(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+    if seconds >= 60:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds} s"
+
+
+def speed_text(bytes_per_s: float) -> str:
+    return f"{size_text(bytes_per_s)}/s"
+
+
+def short_sha(sha256: str | None) -> str:
+    return sha256[:12] if sha256 else "unknown"
+
+
+@dataclass(frozen=True)
+class FitBadge:
+    """A verdict and the numbers behind it, ready for a table cell and its tooltip."""
+
+    verdict: Verdict
+    tooltip: str
+
+    @property
+    def text(self) -> str:
+        return self.verdict
+
+
+def badge_from(report: FitReport, estimate: MemoryEstimate, *, approximate: bool = False) -> FitBadge:
+    gib = 1 << 30
+    lines = [f"{report.verdict.capitalize()}: {report.detail}"]
+    if estimate.n_ctx:
+        lines.append(f"at a {estimate.n_ctx:,}-token context")
+    lines.append(
+        f"weights {estimate.weights / gib:.2f} GiB · KV cache {estimate.kv_cache / gib:.2f} GiB · "
+        f"buffers {(estimate.compute + estimate.output) / gib:.2f} GiB"
+    )
+    if estimate.correction != 1.0:
+        lines.append(f"corrected ×{estimate.correction:.2f} by what earlier loads of this file measured")
+    if approximate:
+        lines.append("An estimate from the file size alone: the exact figure comes with the download.")
+    return FitBadge(report.verdict, "\n".join(lines))
+
+
+def installed_fit(paths: Sequence[Path], max_context: int, corrections: FitCorrections | None) -> FitBadge:
+    """The badge of an installed model at the context the engine would load it with."""
+    shape = shape_of_files(paths)
+    n_ctx = default_context(shape.trained_context, max_context)
+    factor = corrections.factor(model_key(paths[0].name, sum(p.stat().st_size for p in paths))) if corrections else 1.0
+    estimate = estimate_memory(shape, n_ctx, correction=factor)
+    return badge_from(judge_fit(estimate), estimate)
+
+
+def listing_fits(
+    hub: HubClient, listing: RepoListing, max_context: int, corrections: FitCorrections | None
+) -> dict[str, FitBadge]:
+    """Badges for a Hub repo's models (their headers are read with Range requests), by first file."""
+    estimates = estimate_listing(hub, listing, None, corrections, max_context=max_context)
+    badges = {}
+    for path, estimate in estimates.items():
+        approximate = estimate.compute == 0  # the size-only fallback: no header could be read
+        badges[path] = badge_from(judge_fit(estimate), estimate, approximate=approximate)
+    return badges
+
+
+def catalog_fits(entries: Sequence[CatalogEntry], max_context: int = DEFAULT_MAX_CONTEXT) -> dict[str, FitBadge]:
+    """Approximate badges for the catalog, from parameter counts, before the Hub is asked anything."""
+    badges = {}
+    for entry in entries:
+        estimate = size_only_estimate(entry.approximate_size(), default_context(entry.context_length, max_context))
+        badges[entry.id] = badge_from(judge_fit(estimate), estimate, approximate=True)
+    return badges
