@@ -84,7 +84,8 @@ class ReplayWorker:
         self.pieces, self.rate = pieces, tokens_per_s
         self.last_emit = 0.0
 
-    def chat(self, _messages: Any, _params: Any, on_text: Any, on_done: Any, _on_error: Any) -> CancelToken:
+    def chat(self, _messages: Any, _params: Any, on_text: Any, on_done: Any, _on_error: Any,
+             thinking: bool | None = None) -> CancelToken:
         token = CancelToken()
 
         def run() -> None:

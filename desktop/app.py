@@ -18,6 +18,7 @@ from models.worker import EngineWorker
 
 if TYPE_CHECKING:
     from desktop.ui.main_window import MainWindow
+    from desktop.ui.model_manager import ModelServices
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,25 @@ def create_window(paths: AppPaths) -> tuple[MainWindow, Path | None]:
     store = ChatStore(database_path(paths))
     worker = EngineWorker(Engine(engine_settings(settings)))
     window = build_window(worker, store, settings_file, available_models(paths), paths)
+    window.model_services = model_services(paths, settings.context_length)
     return window, startup_model(paths, settings_file)
+
+
+def model_services(paths: AppPaths, max_context: int) -> ModelServices:
+    """The library, the download queue (downloads the last run left unfinished come back paused),
+    the Hub client and the learned fit corrections."""
+    from desktop.ui.model_manager import ModelServices
+    from models.download import DownloadManager
+    from models.fit import FitCorrections
+    from models.hub import HubClient
+
+    library = Library(paths.models)
+    hub = HubClient()
+    downloads = DownloadManager(library, hub)
+    downloads.restore()
+    return ModelServices(
+        library, downloads, hub, FitCorrections(paths.fit_corrections), max_context, lambda: available_models(paths)
+    )
 
 
 def run_gui(paths: AppPaths) -> int:

@@ -29,6 +29,8 @@ from desktop.ui.conversation_view import ConversationView
 from desktop.ui.engine_bridge import EngineBridge
 from desktop.ui.header import Header
 from desktop.ui.markdown import MarkdownRenderer
+from desktop.ui.model_manager import ModelManagerWindow, ModelServices
+from desktop.ui.model_manager import open_model_manager as show_model_manager
 from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.settings_panel import SettingsPanel, thinking_choice
 from desktop.ui.sidebar import Sidebar
@@ -82,6 +84,8 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([self.settings.sidebar_width, 900, 280])
         self.setCentralWidget(self.splitter)
 
+        self.model_services: ModelServices | None = None  # set by desktop/app.py
+        self.model_manager: ModelManagerWindow | None = None  # built on first use
         self.controller = ChatController(store, bridge, self.view, self.sidebar)
         self._doctor: TemplateDoctor | None = None
         self._reload_timer = QTimer(self, singleShot=True, interval=800)
@@ -143,6 +147,7 @@ class MainWindow(QMainWindow):
         action(view_menu, "Chat settings", self.header.settings_button.toggle, "Ctrl+,")
         model_menu = bar.addMenu("&Model")
         action(model_menu, "Choose model", self.focus_model_selector, "Ctrl+K")
+        action(model_menu, "Manage models…", lambda: self.open_model_manager(), "Ctrl+Shift+M")
         action(model_menu, "Template doctor…", self.open_template_doctor, "Ctrl+Shift+T")
         help_menu = bar.addMenu("&Help")
         action(help_menu, "Copy diagnostics", self.copy_diagnostics)
@@ -173,6 +178,8 @@ class MainWindow(QMainWindow):
         self.theme.set_theme(new.theme)
         self.theme.set_font_size(new.font_size)
         apply_network_policy(new)
+        if self.model_manager is not None:
+            self.model_manager.set_max_context(new.context_length)
         if engine_settings(old) != engine_settings(new) and self.bridge.model is not None:
             self.load_model(self.bridge.model.path)
 
@@ -197,7 +204,10 @@ class MainWindow(QMainWindow):
         return dialog
 
     def download_recommended(self, recommendation: Recommendation) -> None:
-        self.header.status_label.setText(f"Downloading {recommendation.entry.name}…")
+        self.open_model_manager().download_catalog_entry(recommendation.entry)
+
+    def open_model_manager(self, tab: str | None = None) -> ModelManagerWindow:
+        return show_model_manager(self, tab)
 
     def open_template_doctor(self) -> TemplateDoctor:
         if self._doctor is None:
@@ -324,5 +334,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self._save(sidebar_width=self.splitter.sizes()[0])
         self.controller.close()
+        if self.model_manager is not None:
+            self.model_manager.shutdown()
+        if self.model_services is not None:
+            self.model_services.shutdown()  # running downloads pause; they resume at the next start
         self.bridge.shutdown()
         super().closeEvent(event)

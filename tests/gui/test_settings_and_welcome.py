@@ -73,3 +73,16 @@ def test_welcome_download_choice_is_refused_offline(window: MainWindow, qtbot: Q
     assert dialog.download_button is not None and not dialog.download_button.isEnabled()
     assert "Offline mode" in dialog.download_button.toolTip()
     dialog.reject()
+
+
+def test_welcome_download_opens_the_model_manager_on_it(window: MainWindow, qtbot: QtBot,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[str] = []
+    dialog = window.show_welcome()
+    assert dialog.recommendation is not None
+    manager = window.open_model_manager()
+    monkeypatch.setattr(manager, "download_catalog_entry", lambda entry, quant=None: started.append(entry.id))
+    window.download_recommended(dialog.recommendation)
+    assert started == [dialog.recommendation.entry.id]
+    assert manager.isVisible()
+    dialog.reject()
