@@ -17,7 +17,9 @@ The file's schema (checked by `validate_catalog`, which a test runs):
         "context_length": 32768,
         "licence": "apache-2.0",
         "small": false,                         a pick for laptops
-        "description": "one line"}]}
+        "description": "one line",
+        "kind": "embedding"}]}                  optional: "chat" (the default) or "embedding", a model
+                                                for document search that the chat picker leaves out
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ _REQUIRED: dict[str, type | tuple[type, ...]] = {
     "small": bool,
     "description": str,
 }
+KINDS = ("chat", "embedding")
+_OPTIONAL = frozenset({"active_parameters", "kind"})
 _REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -87,6 +91,7 @@ class CatalogEntry:
     small: bool
     description: str
     active_parameters: int | None = None
+    kind: str = "chat"  # "embedding": for document search (desktop.documents), not for chat
 
     @property
     def default_file(self) -> str:
@@ -120,7 +125,7 @@ def validate_catalog(data: Any) -> list[str]:
         if entry.get("id") in seen:
             problems.append(f"{where}: duplicate id")
         seen.add(str(entry.get("id")))
-        extra = set(entry) - set(_REQUIRED) - {"active_parameters"}
+        extra = set(entry) - set(_REQUIRED) - _OPTIONAL
         if extra:
             problems.append(f"{where}: unknown keys {sorted(extra)}")
     return problems
@@ -143,6 +148,8 @@ def _entry_problems(entry: dict[str, Any]) -> list[str]:
                 problems.append(f"file {path} does not carry the label {label}")
         if entry.get("default_quant") not in files:
             problems.append("'default_quant' is not one of 'files'")
+    if entry.get("kind", "chat") not in KINDS:
+        problems.append(f"'kind' must be one of {', '.join(KINDS)}")
     description = entry.get("description")
     if isinstance(description, str) and ("\n" in description or not 10 <= len(description) <= 120):
         problems.append("'description' must be one line of 10 to 120 characters")
