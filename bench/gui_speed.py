@@ -108,20 +108,36 @@ class ReplayWorker:
 
 
 def stream_once(window: Any, app: QApplication) -> dict[str, Any]:
+    """Send PROMPT; probe the GUI thread from the first streamed text to just after the end."""
     probe = StallProbe()
     done: dict[str, Any] = {}
     window.bridge.answer_finished.connect(lambda stats: done.setdefault("stats", stats))
     window.bridge.answer_finished.connect(lambda _s: done.setdefault("at", time.perf_counter()))
+
+    def first_text(_text: str) -> None:
+        if "first" not in done:
+            done["first"] = time.perf_counter()
+            probe.start()
+
+    window.bridge.text_streamed.connect(first_text)
     window.settings_panel.fields["temperature"].setValue(0.0)
     window.composer.input.setPlainText(PROMPT)
-    probe.start()
+    sent = time.perf_counter()
     window.composer.submit()
+    done["send_ms"] = (time.perf_counter() - sent) * 1000
     while "at" not in done:
+        app.processEvents()
+        time.sleep(0.001)
+    # The finished answer's last render delays the probe's next tick: let that tick come.
+    settle = time.perf_counter() + 0.3
+    while time.perf_counter() < settle:
         app.processEvents()
         time.sleep(0.001)
     probe.stop()
     window.bridge.answer_finished.disconnect()
-    return {"stats": done["stats"], "finished_at": done["at"], "longest_stall_ms": round(probe.longest_ms, 1)}
+    window.bridge.text_streamed.disconnect(first_text)
+    return {"stats": done["stats"], "finished_at": done["at"], "longest_stall_ms": round(probe.longest_ms, 1),
+            "send_ms": round(done["send_ms"], 1)}
 
 
 def main() -> None:
@@ -197,11 +213,13 @@ def run(n_tokens: int) -> dict[str, Any]:
             "engine_alone_tokens_per_s": round(alone.generation_tokens_per_s, 1),
             "ratio": round(real["stats"].generation_tokens_per_s / alone.generation_tokens_per_s, 3),
             "longest_stall_ms": real["longest_stall_ms"],
+            "send_ms": real["send_ms"],
         },
         "replay_10x": {
             "tokens": len(pieces),
             "tokens_per_s": round(rate, 1),
             "longest_stall_ms": fast["longest_stall_ms"],
+            "send_ms": fast["send_ms"],
             "finished_after_last_token_ms": round((fast["finished_at"] - replay.last_emit) * 1000, 1),
         },
         "open_10000_messages_ms": round(statistics.median(timings), 1),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QLoggingCategory
@@ -14,6 +15,7 @@ from desktop.paths import AppPaths
 from desktop.settings import SettingsFile
 from desktop.ui.engine_bridge import EngineBridge
 from desktop.ui.main_window import MainWindow
+from desktop.ui.markdown import warm_up_lexers
 from desktop.ui.themes import ThemeManager
 from models.worker import EngineWorker
 
@@ -58,6 +60,7 @@ def build_window(
     paths: AppPaths,
 ) -> MainWindow:
     app = application()
+    threading.Thread(target=warm_up_lexers, name="hearth-lexers", daemon=True).start()
     settings = settings_file.load()
     theme = ThemeManager(app, settings.theme, settings.font_size)
     bridge = EngineBridge(worker)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import time
 
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QSize, QSizeF, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QResizeEvent, QTextCursor
 from PySide6.QtWidgets import QSizePolicy, QTextBrowser, QWidget
 
@@ -73,6 +73,13 @@ class MessageBody(QTextBrowser):
             return
         self._render_stream()
 
+    def finish_stream(self, text: str) -> None:
+        """The answer is complete: render what is still unrendered, now. The settled part stays as
+        it is; rendering the whole answer again would stall the window for a long answer."""
+        self._deferred.stop()
+        self._pending = text if text.endswith("\n\n") else text.rstrip("\n") + "\n\n"
+        self._render_stream()
+
     def _render_stream(self) -> None:
         started = time.perf_counter()
         text = self._pending
@@ -109,15 +116,17 @@ class MessageBody(QTextBrowser):
         elif url.scheme() in ("http", "https", "mailto", "file"):
             QDesktopServices.openUrl(url)
 
-    def _fit_height(self, size: object = None) -> None:
-        height = int(self.document().size().height()) + 2 * self.frameWidth() + 2
+    def _fit_height(self, size: QSizeF | None = None) -> None:
+        # The signal carries the new size: asking the document again would lay it out again.
+        document_height = size.height() if size is not None else self.document().size().height()
+        height = int(document_height) + 2 * self.frameWidth() + 2
         if height != self.height():
             self.setFixedHeight(height)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self.document().setTextWidth(self.viewport().width())
-        self._fit_height()
+        super().resizeEvent(event)  # QTextEdit lays the document out again at a new width
+        if event.size().width() != event.oldSize().width():
+            self._fit_height()
 
     def sizeHint(self) -> QSize:
         return QSize(400, self.height())

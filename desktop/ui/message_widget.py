@@ -143,6 +143,8 @@ class MessageWidget(QFrame):
     # -- showing -------------------------------------------------------------------------
 
     def show_message(self, message: Message) -> None:
+        # The end of an answer that streamed here: its text is on screen already, but its tail.
+        streamed = self.streaming and message.content == self._text
         self.streaming = False
         self.message = message
         self._text = message.content
@@ -153,7 +155,10 @@ class MessageWidget(QFrame):
         else:
             split = split_reasoning(message.content)
             self._show_thinking(split.thinking, split.thinking_done)
-            self.body.set_markdown(split.answer)
+            if streamed:
+                self.body.finish_stream(split.answer)
+            else:
+                self.body.set_markdown(split.answer)
         self.stats_label.setText(stats_line(None, message.stats) if message.role != "user" else "")
         note = STATUS_NOTES.get(message.status, "")
         if message.status == "failed":
