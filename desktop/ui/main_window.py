@@ -311,6 +311,7 @@ class MainWindow(QMainWindow):
         self.settings_panel.set_defaults(recommended_sampling(facts.family_key if facts else None))
         self.settings_panel.set_thinking_available(bool(facts and facts.thinking_switch))
         self.settings_panel.set_context_length(info.context_length)
+        self.header.set_context(self.header.context_gauge.value(), info.context_length)
         if self.controller.conversation is None:
             self.settings_panel.show_settings({})
         self.composer.set_ready(True)

@@ -6,7 +6,7 @@ import html
 
 import psutil
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCommandLinkButton, QDialog, QLabel, QVBoxLayout, QWidget
 
 from models.catalog import load_catalog
 from models.hub import offline_mode
@@ -19,12 +19,9 @@ PROMISE = (
 )
 
 
-def _choice(title: str, detail: str, name: str) -> QPushButton:
-    button = QPushButton(objectName=name)
-    button.setText(f"{title}\n{detail}")
-    button.setMinimumHeight(64)
-    button.setStyleSheet("text-align: left; padding: 8px 14px;")
-    return button
+def _choice(title: str, detail: str, name: str) -> QCommandLinkButton:
+    # A command link wraps its description, however long the model's one-line summary is.
+    return QCommandLinkButton(title, detail, objectName=name)
 
 
 class WelcomeDialog(QDialog):
@@ -53,12 +50,12 @@ class WelcomeDialog(QDialog):
         layout.addWidget(promise)
         layout.addSpacing(8)
         layout.addWidget(self.starter_button)
-        self.download_button: QPushButton | None = None
+        self.download_button: QCommandLinkButton | None = None
         if self.recommendation is not None:
             entry, fit = self.recommendation.entry, self.recommendation.fit
             self.download_button = _choice(
                 f"Download {entry.name} for this computer",
-                f"{self.recommendation.size / 1e9:.1f} GB download · {fit.verdict} ({fit.detail}) · "
+                f"{self.recommendation.size / 1e9:.1f} GB download · {fit.verdict}: {fit.detail} · "
                 f"{entry.description}",
                 "downloadChoice",
             )
@@ -68,6 +65,7 @@ class WelcomeDialog(QDialog):
                 self.download_button.setEnabled(False)
                 self.download_button.setToolTip("Offline mode is on: turn it off in Settings to download.")
             layout.addWidget(self.download_button)
+        layout.addStretch(1)
 
     def _on_starter_clicked(self) -> None:
         self.starter_chosen.emit()
