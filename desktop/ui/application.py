@@ -14,6 +14,7 @@ from desktop.data_location import DataMoveError, apply_pending_move, pending_mov
 from desktop.paths import AppPaths
 from desktop.settings import SettingsFile
 from desktop.ui.engine_bridge import EngineBridge
+from desktop.ui.icons import app_icon
 from desktop.ui.main_window import MainWindow
 from desktop.ui.markdown import warm_up_lexers
 from desktop.ui.themes import ThemeManager
@@ -28,6 +29,7 @@ def application() -> QApplication:
     app.setApplicationName("Hearth")
     app.setApplicationDisplayName("Hearth")
     app.setDesktopFileName("hearth")
+    app.setWindowIcon(app_icon())
     return app
 
 

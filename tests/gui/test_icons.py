@@ -24,3 +24,9 @@ def test_the_icon_has_every_size_sharp(qapp: QApplication) -> None:
 def test_the_svg_ships_beside_the_pngs() -> None:
     folder = resources.files("resources").joinpath("icons")
     assert folder.joinpath("hearth.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+
+
+def test_the_application_shows_hearths_icon() -> None:
+    from desktop.ui.application import application
+
+    assert not application().windowIcon().isNull()
