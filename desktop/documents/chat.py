@@ -70,10 +70,15 @@ def grounded_chat(
 
 
 def grounded_chat_messages(
-    paths: AppPaths, collection: str, question: str, system_prompt: str = ""
+    paths: AppPaths,
+    collection: str,
+    question: str,
+    system_prompt: str = "",
+    max_source_tokens: int = DEFAULT_SOURCE_TOKENS,
 ) -> tuple[list[dict[str, str]], list[Citation]]:
-    """The engine's messages for `question` answered from `collection`, and the citations to print."""
-    grounded = grounded_chat(paths, collection, question, system_prompt)
+    """The engine's messages for `question` answered from `collection`, and the citations to print.
+    Size `max_source_tokens` to the model's context (half of it leaves room for the answer)."""
+    grounded = grounded_chat(paths, collection, question, system_prompt, max_source_tokens=max_source_tokens)
     return grounded.messages, grounded.citations
 
 

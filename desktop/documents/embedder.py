@@ -39,9 +39,8 @@ KEYWORD_ONLY_NOTICE = "Keyword search only: install an embedding model for bette
 # because chunks are about 256 tokens (desktop.documents.chunking).
 MAX_SEQUENCE_TOKENS = 512
 # Tokens per llama_decode. An encoder's attention spans the whole micro-batch (other sequences
-# masked out), so its cost grows with the square of the batch: 512 embedded 11.7 chunks/s here,
-# 1,024 10.0 and 2,048 (unmasked work dominating) 1.4 (256-token chunks, all-MiniLM-L6, flash
-# attention; without flash attention 2.5 at 512).
+# masked out), so its cost grows with the square of the batch: 512 was the fastest of
+# 256/512/1,024 here (10.3/11.7/10.0 chunks/s of about 220 tokens, all-MiniLM-L6, one thread).
 BATCH_TOKENS = 512
 _TEXTS_PER_CALL = 32  # between calls, a cancel is noticed and queued queries are answered
 
@@ -107,7 +106,7 @@ class Embedder:
                     n_threads=threads,
                     n_threads_batch=threads,
                     n_gpu_layers=-1 if offload else 0,
-                    flash_attn=True,  # twice as fast on CPU for encoders (4.7 vs 2.5 chunks/s here)
+                    flash_attn=True,  # about twice as fast on CPU for encoders (4.7 vs 2.5 chunks/s here)
                     verbose=False,
                 )
             except (ValueError, RuntimeError) as exc:

@@ -3,20 +3,19 @@
 Vectors are L2-normalised when stored, so cosine similarity is a dot product: one matrix-vector
 product over every chunk of the searched collections, then `argpartition` for the top k.
 
-Why a plain BLOB table and not sqlite-vec (measured on this project's 2-core machine,
-100,000 chunks × 384 dimensions, bench/documents_speed.py and the numbers below):
+Why a plain BLOB table and not sqlite-vec, measured on this project's 2-core machine over
+100,000 chunks × 384 dimensions, 50 nearest of 30 queries × 3 (same top 50 from both):
 
-- numpy over an in-memory matrix: 9-12 ms a query (the product itself, memory-bound at about
-  150 MB read per query), after a one-time load of ~0.5 s that is cached per collection and
-  reloaded only when the collection's revision changes.
-- sqlite-vec's vec0 table (also exact, brute force): needs `sqlite3.Connection.enable_load_extension`,
-  which many Python builds leave out (this one, python.org's macOS installers before 3.12...);
-  where it loads, its KNN query over the same 100,000 × 384 float32 vectors took ~35 ms
-  (apsw 3.46 + sqlite-vec 0.1.6, measured once for this decision). It would also tie the index
-  file to a native extension that must ship for every platform.
+- numpy over an in-memory matrix: 16 ms median, 28 ms p95 in the comparison run (9 ms median,
+  10 ms p95 inside bench/documents_speed.py on a quieter machine), after a one-time load of the
+  blobs (0.4-0.8 s) that is cached per collection and redone only when its revision changes.
+- sqlite-vec 0.1.9 `vec0` table (also exact, brute force; through apsw 3.54 with SQLite 3.54):
+  81 ms median, 95 ms p95. It also needs `sqlite3.Connection.enable_load_extension`, which many
+  Python builds leave out (this project's own interpreter among them), and a native extension
+  shipped for every platform.
 
-So numpy wins on speed here and portability everywhere. An approximate index (HNSW) pays off
-from about a million chunks, more than a desktop user indexes.
+So numpy wins on speed here and on portability everywhere. An approximate index (HNSW) would
+pay off from a few million chunks, more than a desktop user indexes.
 
 Memory: the cache holds the searched collections' matrices (384 floats = 1.5 KB a chunk:
 150 MB for 100,000 chunks; 768-dimension models twice that).
