@@ -11,6 +11,7 @@ from desktop.chats import ChatStore, database_path
 from desktop.logs import configure_file_logging
 from desktop.paths import AppPaths
 from desktop.settings import SettingsFile, apply_network_policy, engine_settings
+from models.embedding_models import chat_models
 from models.engine import Engine
 from models.library import Library
 from models.starter import starter_model_path
@@ -28,7 +29,8 @@ STARTER_NAME = "SmolLM2 135M (starter)"
 def available_models(paths: AppPaths) -> list[tuple[str, Path]]:
     starter = starter_model_path()
     models = [(STARTER_NAME, starter)] if starter else []
-    return models + [(model.name, model.path) for model in Library(paths.models).models() if model.available]
+    # Embedding models (for document search) cannot chat: they stay out of the model selector.
+    return models + [(model.name, model.path) for model in chat_models(paths.models) if model.available]
 
 
 def startup_model(paths: AppPaths, settings_file: SettingsFile) -> Path | None:

@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="render with a known-good template instead of the model's own (e.g. gemma, mistral)")
     chat.add_argument("--thinking", action=argparse.BooleanOptionalAction, default=None,
                       help="switch the model's reasoning on or off, where its template supports it (Qwen 3)")
+    chat.add_argument("--docs", metavar="COLLECTION", help="answer from a document collection, citing it")
     chat.add_argument("prompt", nargs="?", help="the message; read from stdin when omitted")
 
     bench = commands.add_parser("bench", help="measure prompt and generation speed")
@@ -64,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop.cli_models import add_models_parser
 
     add_models_parser(commands)
+    from desktop.cli_docs import add_docs_parser
+
+    add_docs_parser(commands)
     return parser
 
 
@@ -86,6 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _chat(args, paths)
         if args.command == "bench":
             return _bench(args, paths)
+        if args.command == "docs":
+            from desktop.cli_docs import run_docs_command
+
+            return run_docs_command(args, paths)
         from desktop.cli_models import run_models_command
 
         return run_models_command(args, paths)
@@ -133,6 +141,18 @@ def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
     if engine.model.template_source == "fallback":
         print("Note: this model has no chat template; Hearth formats the chat as ChatML.", file=sys.stderr)
     params = SamplingParams(temperature=args.temperature, seed=args.seed, max_tokens=args.max_tokens)
+    citations = None
+    if args.docs:
+        from desktop.documents import grounded_chat
+
+        # Sources take at most half the context; the question and the answer need the rest.
+        grounded = grounded_chat(paths, args.docs, prompt, args.system or "",
+                                 max_source_tokens=engine.model.context_length // 2)
+        messages, citations = grounded.messages, grounded.citations
+        if grounded.notice:
+            print(f"Note: {grounded.notice}", file=sys.stderr)
+        if grounded.pending_files:
+            print(f"Note: {grounded.pending_files} files of '{args.docs}' are not indexed yet.", file=sys.stderr)
     if args.dry_run or args.show_tokens:
         return _dry_run(engine, messages, params, args)
 
@@ -144,6 +164,10 @@ def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     print(flush=True)
+    if citations is not None:
+        from desktop.documents import format_citations
+
+        print(format_citations(citations))
     if stats.dropped_messages:
         print(f"Note: {stats.dropped_messages} older messages did not fit the context.", file=sys.stderr)
     if args.stats:

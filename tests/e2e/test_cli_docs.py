@@ -16,22 +16,27 @@ from pathlib import Path
 
 import pytest
 
-from desktop.cli import build_parser
 from tests.fixtures.documents import write_malformed, write_pdf
 
 HEARTH = shutil.which("hearth", path=str(Path(sys.executable).parent)) or "hearth"
 
 
-def _docs_command() -> list[str]:
-    try:
-        build_parser().parse_args(["docs", "list"])
-    except SystemExit:
-        return [sys.executable, "-m", "desktop.cli_docs"]
-    return [HEARTH, "docs"]
-
-
 def docs(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*_docs_command(), *args], capture_output=True, text=True, timeout=180, env=os.environ)
+    return subprocess.run([HEARTH, "docs", *args], capture_output=True, text=True, timeout=180, env=os.environ)
+
+
+def test_chat_answers_from_a_collection_and_cites_it(library: Path, tiny_model: Path) -> None:
+    assert docs("add", str(library), "--collection", "Home").returncode == 0
+    base = [HEARTH, "chat", "-m", str(tiny_model), "--docs", "Home"]
+    prompt = subprocess.run([*base, "--dry-run", "How often should the filter be cleaned?"],
+                            capture_output=True, text=True, timeout=180, env=os.environ)
+    assert prompt.returncode == 0, prompt.stderr
+    assert "Clean the filter every month." in prompt.stdout  # the source is in what the model reads
+    assert "manual.pdf" in prompt.stdout and "[1]" in prompt.stdout
+    answer = subprocess.run([*base, "--max-tokens", "4", "How often should the filter be cleaned?"],
+                            capture_output=True, text=True, timeout=180, env=os.environ)
+    assert answer.returncode == 0, answer.stderr
+    assert "Sources:\n[1] manual.pdf, page 2" in answer.stdout
 
 
 @pytest.fixture
