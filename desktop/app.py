@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop.chats import ChatStore, database_path
+from desktop.documents import DocumentWorker
+from desktop.documents import database_path as documents_database
 from desktop.logs import configure_file_logging
 from desktop.paths import AppPaths
 from desktop.settings import SettingsFile, apply_network_policy, engine_settings
@@ -53,7 +55,8 @@ def create_window(paths: AppPaths) -> tuple[MainWindow, Path | None]:
     apply_network_policy(settings)
     store = ChatStore(database_path(paths))
     worker = EngineWorker(Engine(engine_settings(settings)))
-    window = build_window(worker, store, settings_file, available_models(paths), paths)
+    documents = DocumentWorker(documents_database(paths.data), paths.models)
+    window = build_window(worker, store, settings_file, available_models(paths), paths, documents)
     window.model_services = model_services(paths, settings.context_length)
     return window, startup_model(paths, settings_file)
 

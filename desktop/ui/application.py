@@ -11,8 +11,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from desktop.chats import ChatStore
 from desktop.data_location import DataMoveError, apply_pending_move, pending_move
+from desktop.documents import DocumentWorker
 from desktop.paths import AppPaths
 from desktop.settings import SettingsFile
+from desktop.ui.documents_bridge import DocumentsBridge
 from desktop.ui.engine_bridge import EngineBridge
 from desktop.ui.icons import app_icon
 from desktop.ui.main_window import MainWindow
@@ -60,13 +62,14 @@ def build_window(
     settings_file: SettingsFile,
     models: list[tuple[str, Path]],
     paths: AppPaths,
+    documents: DocumentWorker,
 ) -> MainWindow:
     app = application()
     threading.Thread(target=warm_up_lexers, name="hearth-lexers", daemon=True).start()
     settings = settings_file.load()
     theme = ThemeManager(app, settings.theme, settings.font_size)
     bridge = EngineBridge(worker)
-    window = MainWindow(bridge, store, settings_file, theme, models, paths)
+    window = MainWindow(bridge, store, settings_file, theme, models, paths, DocumentsBridge(documents))
     app.aboutToQuit.connect(bridge.shutdown)
     return window
 

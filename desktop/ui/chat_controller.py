@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,9 @@ from desktop.chats import (
     title_from_message,
 )
 from desktop.chats.prompt import build_messages
+from desktop.documents import Retrieval, build_grounded_messages
 from desktop.ui.conversation_view import ConversationView
+from desktop.ui.documents_panel import DocumentsPanel
 from desktop.ui.engine_bridge import EngineBridge
 from desktop.ui.settings_panel import sampling_params, thinking_choice
 from desktop.ui.sidebar import Sidebar
@@ -42,6 +44,8 @@ class _Stream:
     message_id: int
     writer: StreamingWriter
     text: str = ""
+    waiting_for_sources: bool = False  # the documents search runs before the model is asked
+    extra: dict[str, Any] = field(default_factory=dict)  # citations and notes, kept with the answer
 
 
 class ChatController(QObject):
@@ -49,9 +53,11 @@ class ChatController(QObject):
     conversation_changed = Signal(object)  # Conversation | None
     context_used = Signal(int, int)  # tokens used, context length
 
-    def __init__(self, store: ChatStore, bridge: EngineBridge, view: ConversationView, sidebar: Sidebar) -> None:
+    def __init__(self, store: ChatStore, bridge: EngineBridge, view: ConversationView, sidebar: Sidebar,
+                 documents: DocumentsPanel | None = None) -> None:
         super().__init__(view)
         self.store, self.bridge, self.view, self.sidebar = store, bridge, view, sidebar
+        self.documents = documents
         self.conversation: Conversation | None = None
         self._stream: _Stream | None = None
         self._sidebar_shown: object = None
@@ -91,6 +97,8 @@ class ChatController(QObject):
         """An empty conversation; it is saved when its first message is sent."""
         self.conversation = None
         self.view.clear()
+        if self.documents is not None:
+            self.documents.show_conversation(None)
         self.conversation_changed.emit(None)
         self.context_used.emit(0, self._context_length())
         self.refresh_sidebar()
@@ -98,6 +106,8 @@ class ChatController(QObject):
     def open_conversation(self, conversation_id: int) -> None:
         self.conversation = self.store.get_conversation(conversation_id)
         self._show_thread()
+        if self.documents is not None:
+            self.documents.show_conversation(conversation_id)
         self.conversation_changed.emit(self.conversation)
         self.refresh_sidebar()
 
@@ -156,14 +166,23 @@ class ChatController(QObject):
 
     # -- messages ------------------------------------------------------------------------
 
+    def ensure_conversation(self, title: str, settings: dict[str, Any], system_prompt: str) -> Conversation:
+        """The open conversation, created now (with `title`) if it is still a new, empty one."""
+        if self.conversation is None:
+            self.conversation = self.store.create_conversation(
+                title=title, system_prompt=system_prompt, settings=settings
+            )
+            if self.documents is not None:
+                self.documents.conversation_created(self.conversation.id)
+            self.conversation_changed.emit(self.conversation)
+            self.refresh_sidebar()
+        return self.conversation
+
     def send(self, text: str, settings: dict[str, Any], system_prompt: str) -> None:
         if self.busy or self.bridge.model is None:
             return
-        if self.conversation is None:
-            self.conversation = self.store.create_conversation(
-                title=title_from_message(text), system_prompt=system_prompt, settings=settings
-            )
-            self.conversation_changed.emit(self.conversation)
+        self.ensure_conversation(title_from_message(text), settings, system_prompt)
+        assert self.conversation is not None
         user = self.store.add_message(self.conversation.id, "user", text)
         self.view.append_message(user)
         self._answer(user)
@@ -199,6 +218,9 @@ class ChatController(QObject):
             self._show_thread()
 
     def stop(self) -> None:
+        if self._stream is not None and self._stream.waiting_for_sources:
+            self._finish({"stop_reason": "cancelled"}, "cancelled")  # the model was not asked yet
+            return
         self.bridge.stop()
 
     def close(self) -> None:
@@ -218,20 +240,58 @@ class ChatController(QObject):
         thread = self.store.thread(self.conversation.id)
         # What the model sees ends at the message it answers, whatever came after it before.
         thread = thread[: [m.id for m in thread].index(user.id) + 1]
-        messages = build_messages(self.conversation.system_prompt, thread)
         answer = self.store.add_message(
             self.conversation.id, "assistant", "", parent_id=user.id, model=model.name,
             settings=settings, status="streaming",
         )
-        self._stream = _Stream(self.conversation.id, answer.id, StreamingWriter(self.store, answer.id))
+        stream = self._stream = _Stream(self.conversation.id, answer.id, StreamingWriter(self.store, answer.id))
         if rebuild:
             self._show_thread()
         else:
             self.view.append_message(answer)
         self.view.widgets[answer.id].begin_stream()
         self.view.clear_error()
-        self.bridge.send(messages, sampling_params(settings), thinking_choice(settings))
         self.busy_changed.emit(True)
+        system_prompt = self.conversation.system_prompt
+        collections = self.documents.attached_ids if self.documents is not None else []
+        if not collections:
+            self.bridge.send(build_messages(system_prompt, thread), sampling_params(settings),
+                             thinking_choice(settings))
+            return
+        # Documents attached: search them first (on their own thread), then ask with the sources.
+        stream.waiting_for_sources = True
+        assert self.documents is not None
+        self.documents.docs.retrieve(
+            user.content, collections,
+            lambda found: self._send_grounded(stream, thread, settings, found),
+            lambda error: self._send_grounded(stream, thread, settings, None, error),
+        )
+
+    def _send_grounded(self, stream: _Stream, thread: list[Message], settings: dict[str, Any],
+                       found: Retrieval | None, error: str | None = None) -> None:
+        if self._stream is not stream or not stream.waiting_for_sources:
+            return  # stopped while the documents were searched
+        stream.waiting_for_sources = False
+        assert self.conversation is not None and self.bridge.model is not None
+        system_prompt, question = self.conversation.system_prompt, thread[-1].content
+        notes = []
+        if found is None:
+            notes.append(f"The documents could not be searched ({error}); this answer does not use them.")
+            messages = build_messages(system_prompt, thread)
+        else:
+            history = build_messages("", thread[:-1])
+            # Sources take at most half the context: the history and the answer need the rest.
+            messages, citations = build_grounded_messages(
+                question, found.chunks, system_prompt, history,
+                max_source_tokens=self.bridge.model.context_length // 2,
+            )
+            stream.extra["citations"] = [c.as_dict() for c in citations]
+            if found.notice:
+                notes.append(found.notice)
+            if found.still_indexing:
+                notes.append("Some documents are still being indexed: this answer used the files ready so far.")
+        stream.extra["notes"] = notes
+        self.bridge.send(messages, sampling_params(settings), thinking_choice(settings))
 
     def _on_bridge_text_streamed(self, text: str) -> None:
         stream = self._stream
@@ -262,7 +322,7 @@ class ChatController(QObject):
         stream, self._stream = self._stream, None
         if stream is None:
             return
-        stream.writer.finish(stats, status)
+        stream.writer.finish({**stats, **stream.extra}, status)
         if self._showing(stream.conversation_id):
             widget = self.view.widgets.get(stream.message_id)
             if widget is not None:

@@ -13,6 +13,8 @@ from PySide6.QtGui import (
     QActionGroup,
     QCloseEvent,
     QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
     QGuiApplication,
     QKeySequence,
     QShortcut,
@@ -26,6 +28,8 @@ from desktop.settings import AppSettings, SettingsFile, Theme, apply_network_pol
 from desktop.ui.chat_controller import ChatController
 from desktop.ui.composer import Composer
 from desktop.ui.conversation_view import ConversationView
+from desktop.ui.documents_bridge import DocumentsBridge
+from desktop.ui.documents_panel import DocumentsPanel
 from desktop.ui.engine_bridge import EngineBridge
 from desktop.ui.header import Header
 from desktop.ui.markdown import MarkdownRenderer
@@ -54,9 +58,11 @@ class MainWindow(QMainWindow):
         theme: ThemeManager,
         models: list[tuple[str, Path]],
         paths: AppPaths,
+        documents: DocumentsBridge,
     ) -> None:
         super().__init__()
         self.bridge, self.store, self.theme, self.paths = bridge, store, theme, paths
+        self.documents = documents
         self._settings_file = settings_file
         self.settings: AppSettings = settings_file.load()
         self.models = models
@@ -86,7 +92,10 @@ class MainWindow(QMainWindow):
 
         self.model_services: ModelServices | None = None  # set by desktop/app.py
         self.model_manager: ModelManagerWindow | None = None  # built on first use
-        self.controller = ChatController(store, bridge, self.view, self.sidebar)
+        self.documents_panel = DocumentsPanel(documents)
+        self.sidebar.add_section(self.documents_panel)
+        self.controller = ChatController(store, bridge, self.view, self.sidebar, self.documents_panel)
+        self.setAcceptDrops(True)
         self._doctor: TemplateDoctor | None = None
         self._reload_timer = QTimer(self, singleShot=True, interval=800)
         self._reload_timer.timeout.connect(self._reload_model)
@@ -254,6 +263,25 @@ class MainWindow(QMainWindow):
         if path:
             self.controller.export(conversation_id, Path(path))
 
+    # -- documents dropped on the window -------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and all(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            self.add_documents(paths)
+            event.acceptProposedAction()
+
+    def add_documents(self, paths: list[Path]) -> None:
+        """Files or folders for this chat: indexed in the background, then its answers cite them."""
+        conversation = self.controller.ensure_conversation(f"Documents: {paths[0].name}",
+                                                           self.settings_panel.values(),
+                                                           self.settings_panel.system_prompt.toPlainText())
+        self.documents_panel.add_to_conversation(conversation.id, paths)
+
     def copy_diagnostics(self) -> None:
         """Versions, backend and model for a bug report; no conversation text."""
         text = diagnostics(self.paths, self.settings, self.bridge.model)
@@ -335,6 +363,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self._save(sidebar_width=self.splitter.sizes()[0])
         self.controller.close()
+        self.documents.shutdown()
         if self.model_manager is not None:
             self.model_manager.shutdown()
         if self.model_services is not None:

@@ -4,10 +4,11 @@ paging through alternatives)."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -35,6 +36,18 @@ STATUS_NOTES = {
     "cancelled": "",
     "failed": "",
 }
+
+
+def sources_html(citations: list[dict[str, Any]]) -> str:
+    """The sources under a grounded answer: [n] is the number the answer cites; a click opens the file."""
+    rows = []
+    for citation in citations:
+        url = QUrl.fromLocalFile(str(citation.get("path", ""))).toString()
+        where = f", {html.escape(citation['location'])}" if citation.get("location") else ""
+        snippet = html.escape(" ".join(str(citation.get("snippet", "")).split())[:160])
+        name = html.escape(str(citation.get("file_name")))
+        rows.append(f'[{citation.get("number")}] <a href="{html.escape(url)}">{name}</a>{where} — <i>{snippet}</i>')
+    return "<b>Sources</b><br>" + "<br>".join(rows)
 
 
 def stats_line(model: str | None, stats: dict[str, Any] | None) -> str:
@@ -85,6 +98,9 @@ class MessageWidget(QFrame):
         self.body = MessageBody(renderer)
         self.body.setObjectName("messageBody")
         self.notice_label = QLabel(objectName="noticeLabel", wordWrap=True)
+        self.sources_label = QLabel(objectName="sourcesLabel", wordWrap=True, textFormat=Qt.TextFormat.RichText)
+        self.sources_label.linkActivated.connect(lambda link: QDesktopServices.openUrl(QUrl(link)))
+        self.sources_label.hide()
         self.stats_label = QLabel(objectName="statsLabel")
 
         self.copy_button = QToolButton(text="Copy", objectName="copyButton", toolTip="Copy this message")
@@ -130,6 +146,7 @@ class MessageWidget(QFrame):
         self._layout.addWidget(self.thinking_button, 0, Qt.AlignmentFlag.AlignLeft)
         self._layout.addWidget(self.thinking_body)
         self._layout.addWidget(self.body)
+        self._layout.addWidget(self.sources_label)
         self._layout.addWidget(self.notice_label)
         self._layout.addLayout(actions)
         # Only now do the buttons have a parent: showing a parentless widget opens a window.
@@ -160,9 +177,14 @@ class MessageWidget(QFrame):
             else:
                 self.body.set_markdown(split.answer)
         self.stats_label.setText(stats_line(None, message.stats) if message.role != "user" else "")
-        note = STATUS_NOTES.get(message.status, "")
+        stats = message.stats or {}
+        citations = stats.get("citations") or []
+        self.sources_label.setText(sources_html(citations) if citations else "")
+        self.sources_label.setVisible(bool(citations))
+        notes = [STATUS_NOTES.get(message.status, ""), *(stats.get("notes") or [])]
         if message.status == "failed":
-            note = (message.stats or {}).get("error", "The answer failed.")
+            notes.insert(0, stats.get("error", "The answer failed."))
+        note = "\n".join(n for n in notes if n)
         self.notice_label.setText(note)
         self.notice_label.setVisible(bool(note))
 

@@ -71,6 +71,7 @@ class Sidebar(QWidget):
         self.undo_button.clicked.connect(self._on_undo_clicked)
 
         layout = QVBoxLayout(self)
+        self._layout = layout
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.new_button)
         layout.addWidget(self.search_field)
@@ -123,6 +124,10 @@ class Sidebar(QWidget):
             header = self.tree.topLevelItem(i)
             ids += [header.child(j).data(0, CONVERSATION_ROLE) for j in range(header.childCount())]
         return ids
+
+    def add_section(self, widget: QWidget) -> None:
+        """A section under the conversation list (the documents panel), above the undo bar."""
+        self._layout.insertWidget(self._layout.indexOf(self.undo_bar), widget)
 
     def show_undo(self, text: str, undo: Callable[[], None]) -> None:
         self._undo = undo
