@@ -42,7 +42,8 @@ def diagnostics(paths: AppPaths, settings: AppSettings, model: ModelInfo | None)
             f"Model: {model.name} ({model.architecture}, {model.parameter_count / 1e9:.2f} B parameters, "
             f"{model.file_size / 2**20:.0f} MiB)",
             f"Backend: {model.backend}, {model.gpu_layers}/{model.layer_count} layers offloaded, "
-            f"{model.threads} threads, context {model.context_length}, template {model.template_source}",
+            f"{model.threads} threads, context {model.context_length}, flash attention "
+            f"{'on' if model.flash_attention else 'off'}, template {model.template_source}",
         ]
     shown: dict[str, Any] = {k: v for k, v in asdict(settings).items() if k != "last_model"}
     lines.append("Settings: " + ", ".join(f"{k}={v}" for k, v in shown.items()))

@@ -124,6 +124,7 @@ class Engine:
         gpu_layers = settings.gpu_layers
         if gpu_layers is None:
             gpu_layers = -1 if hardware.supports_gpu_offload() else 0
+        flash_attention = settings.flash_attention if settings.flash_attention is not None else bool(gpu_layers)
         started = time.perf_counter()
         with llama_log.capture() as lines, tolerant_chat_handlers():
             try:
@@ -134,7 +135,7 @@ class Engine:
                     n_threads=threads,
                     n_threads_batch=max(threads, hardware.usable_cpus()),
                     n_gpu_layers=gpu_layers,
-                    flash_attn=settings.flash_attention,
+                    flash_attn=flash_attention,
                     verbose=False,
                 )
             except (ValueError, RuntimeError) as exc:
@@ -161,6 +162,7 @@ class Engine:
             trained_context=info.context_length,
             threads=threads,
             gpu_layers=offloaded,
+            flash_attention=flash_attention,
             layer_count=info.block_count,
             backend=hardware.backend_summary(offloaded),
             memory_by_device=_memory_by_device(lines),

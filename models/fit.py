@@ -10,11 +10,14 @@ The formula (bytes; every figure read from the GGUF header, see `ModelShape.from
                Sliding-window layers count at full context: llama.cpp 0.3.36 defaults to
                `swa_full=true`, which keeps a full-size cache for them.
     compute  = n_ubatch * 4 * max(n_vocab + 2 * n_embd,                         (logits of a batch)
-                                  n_ctx / 2 + 3 * n_ff + 4 * n_embd)           (mask + FFN + attention)
-               with n_ff = expert_feed_forward_length * expert_used_count for MoE models; without
-               flash attention the KQ scores, n_head * n_ctx floats per token, join the second term.
-               (Fitted to the "compute buffer size" llama.cpp logs: exact for the starter model,
-               within a few percent for the tiny test models.)
+                                  n_ctx / 2 + 3 * n_ff + 4 * n_embd,           (mask + FFN + attention)
+                                  (n_head + 1) * n_ctx + 5 * n_embd)   (scores, mask: no flash attention)
+               with n_ff = expert_feed_forward_length * expert_used_count for MoE models. The last
+               term counts only when flash attention is off, as it is by default on CPU (see
+               models.types.EngineSettings): the scores of every head are then held at once.
+               (Fitted to the "compute buffer size" llama.cpp logs: exact for the starter model
+               with flash attention and within 4 % without, within a few percent for the tiny
+               test models.)
     output   = n_vocab * 4  (one sequence's logits)
     buffers  = (weights + kv_cache + compute + output) * correction   -- what llama.cpp allocates,
                comparable with `ModelInfo.memory_by_device`
@@ -48,6 +51,7 @@ from typing import Any, Literal
 
 from models.gguf_file import GGUFInfo, read_gguf
 from models.gguf_names import split_parts
+from models.hardware import supports_gpu_offload
 from models.types import ModelInfo
 
 Verdict = Literal["fits", "tight", "won't fit"]
@@ -171,10 +175,13 @@ def estimate_memory(
     *,
     n_ubatch: int = DEFAULT_UBATCH,
     kv_bytes: int = 2,
-    flash_attention: bool = True,
+    flash_attention: bool | None = None,
     correction: float = 1.0,
 ) -> MemoryEstimate:
-    """The formula in the module docstring, at `n_ctx` (default: the engine's default context)."""
+    """The formula in the module docstring, at `n_ctx` (default: the engine's default context).
+    `flash_attention` None: as the engine decides by default (on when the build offloads to a GPU)."""
+    if flash_attention is None:
+        flash_attention = default_flash_attention()
     n_ctx = n_ctx or default_context(shape.trained_context)
     n_ubatch = min(n_ubatch, n_ctx)
     if shape.kv_lora_rank:
@@ -182,8 +189,8 @@ def estimate_memory(
     else:
         heads = sum(shape.kv_heads_per_layer) if shape.kv_heads_per_layer else 0
         per_token = heads * (shape.key_length + shape.value_length) * kv_bytes
-    attention = 0 if flash_attention else shape.n_head * n_ctx
-    floats = max(shape.n_vocab + 2 * shape.n_embd, n_ctx // 2 + 3 * shape.n_ff + 4 * shape.n_embd + attention)
+    attention = 0 if flash_attention else (shape.n_head + 1) * n_ctx + 5 * shape.n_embd
+    floats = max(shape.n_vocab + 2 * shape.n_embd, n_ctx // 2 + 3 * shape.n_ff + 4 * shape.n_embd, attention)
     return MemoryEstimate(
         n_ctx=n_ctx,
         weights=shape.weights,
@@ -192,6 +199,11 @@ def estimate_memory(
         output=shape.n_vocab * 4,
         correction=correction,
     )
+
+
+def default_flash_attention() -> bool:
+    """The engine's default (EngineSettings.flash_attention None): on with GPU offload, off on CPU."""
+    return supports_gpu_offload()
 
 
 def shape_of_files(paths: Sequence[Path]) -> ModelShape:
@@ -312,15 +324,17 @@ def estimate_for_files(
 
 
 def record_load(
-    corrections: FitCorrections, paths: Sequence[Path], n_ctx: int, memory_by_device: dict[str, int]
+    corrections: FitCorrections, paths: Sequence[Path], n_ctx: int, memory_by_device: dict[str, int],
+    flash_attention: bool | None = None,
 ) -> float:
     """After `Engine.load`: compare what llama.cpp allocated (`ModelInfo.memory_by_device`) with the
-    uncorrected estimate at the context it used, and remember the ratio."""
-    estimate = estimate_memory(shape_of_files(paths), n_ctx)
+    uncorrected estimate at the context and attention kernel it used, and remember the ratio."""
+    estimate = estimate_memory(shape_of_files(paths), n_ctx, flash_attention=flash_attention)
     key = model_key(paths[0].name, sum(p.stat().st_size for p in paths))
     return corrections.record(key, estimate.raw_buffers, sum(memory_by_device.values()), n_ctx)
 
 
 def learn_from_load(corrections: FitCorrections, info: ModelInfo) -> float:
     """Call after every `Engine.load`: remembers what this model really took, for later estimates."""
-    return record_load(corrections, split_parts(info.path), info.context_length, info.memory_by_device)
+    return record_load(corrections, split_parts(info.path), info.context_length, info.memory_by_device,
+                       info.flash_attention)

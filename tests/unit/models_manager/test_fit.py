@@ -29,14 +29,16 @@ MIB = 1 << 20
 
 
 @pytest.mark.starter
-def test_the_estimate_matches_the_starter_models_measured_memory(starter_model: Path) -> None:
-    engine = Engine()
+@pytest.mark.parametrize("flash_attention", [True, False], ids=["flash-attention", "plain-attention"])
+def test_the_estimate_matches_the_starter_models_measured_memory(starter_model: Path, flash_attention: bool) -> None:
+    engine = Engine(EngineSettings(flash_attention=flash_attention))
     try:
         loaded = engine.load(starter_model)
     finally:
         engine.unload()
+    assert loaded.flash_attention is flash_attention
     measured = sum(loaded.memory_by_device.values())
-    estimate = estimate_memory(shape_of_files([starter_model]), loaded.context_length)
+    estimate = estimate_memory(shape_of_files([starter_model]), loaded.context_length, flash_attention=flash_attention)
     assert loaded.context_length == 8192
     assert estimate.weights == 96_576_768  # the tensors: llama.cpp's "model buffer" (92.10 MiB)
     assert estimate.kv_cache == 180 * MIB  # 30 layers x 3 KV heads x 64 x (K + V) x f16 x 8192
@@ -44,6 +46,7 @@ def test_the_estimate_matches_the_starter_models_measured_memory(starter_model: 
     assert estimate.total == estimate.raw_buffers + RUNTIME_OVERHEAD
 
 
+@pytest.mark.parametrize("flash_attention", [True, False], ids=["flash-attention", "plain-attention"])
 @pytest.mark.parametrize(
     "spec",
     [
@@ -53,15 +56,15 @@ def test_the_estimate_matches_the_starter_models_measured_memory(starter_model: 
     ],
     ids=["wide-ffn", "wide-embedding", "gqa-long-ffn"],
 )
-def test_the_estimate_follows_the_shape(tmp_path: Path, spec: TinyModelSpec) -> None:
+def test_the_estimate_follows_the_shape(tmp_path: Path, spec: TinyModelSpec, flash_attention: bool) -> None:
     path = write_tiny_model(tmp_path / "m.gguf", spec)
-    engine = Engine()
+    engine = Engine(EngineSettings(flash_attention=flash_attention))
     try:
         loaded = engine.load(path)
     finally:
         engine.unload()
     measured = sum(loaded.memory_by_device.values())
-    estimate = estimate_memory(shape_of_files([path]), loaded.context_length)
+    estimate = estimate_memory(shape_of_files([path]), loaded.context_length, flash_attention=flash_attention)
     assert abs(estimate.raw_buffers - measured) <= TOLERANCE * measured, (estimate, loaded.memory_by_device)
 
 
@@ -90,7 +93,7 @@ def test_per_layer_heads_key_lengths_and_mla() -> None:
     mla = replace(shape, kv_lora_rank=512, rope_dims=64)
     assert estimate_memory(mla, 1000).kv_cache == 1000 * 4 * (512 + 64) * 2
     no_flash = estimate_memory(shape, 1000, flash_attention=False)
-    assert no_flash.compute > estimate_memory(shape, 1000).compute
+    assert no_flash.compute > estimate_memory(shape, 1000, flash_attention=True).compute
 
 
 def test_the_verdict_and_its_margin(hub_models: HubModels) -> None:
