@@ -54,7 +54,8 @@ def hearth_tps(engine: Engine, run: int, n_tokens: int) -> float:
 def engine_overhead(engine: Engine, rounds: int, n_tokens: int) -> dict[str, Any]:
     """Pairs of runs back to back, the two sides taking turns going first; the ratio is the median
     of the pairs' ratios, so the speed drifting within a run (a shared VM) cancels out."""
-    raw, ours = [], []
+    raw: list[float] = []
+    ours: list[float] = []
     for run in range(rounds):
         sides = [(raw, raw_generate_tps, 2 * run), (ours, hearth_tps, 2 * run + 1)]
         for results, measure, prompt in sides if run % 2 == 0 else reversed(sides):
