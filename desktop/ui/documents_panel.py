@@ -79,6 +79,8 @@ class DocumentsPanel(QWidget):
         self.list.itemChanged.connect(self._on_item_changed)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._on_context_menu)
+        self.hint = QLabel("Drop files or folders on a chat, or add a collection: answers will cite them.",
+                           objectName="noticeLabel", wordWrap=True)
         self.mode_label = QLabel(objectName="noticeLabel", wordWrap=True)
         self.mode_label.hide()
         self.progress_bar = QProgressBar(objectName="indexingBar", maximum=1000, textVisible=False)
@@ -100,10 +102,12 @@ class DocumentsPanel(QWidget):
         layout.setContentsMargins(0, 6, 0, 0)
         layout.addLayout(header)
         layout.addWidget(self.list)
+        layout.addWidget(self.hint)
         layout.addWidget(self.mode_label)
         layout.addLayout(progress_row)
         layout.addWidget(self.progress_label)
         layout.addWidget(self.report_label)
+        self.list.hide()
         self._show_progress(False)
         docs.progress.connect(self._on_docs_progress)
         docs.indexed.connect(self._on_docs_indexed)
@@ -158,6 +162,8 @@ class DocumentsPanel(QWidget):
             item.setCheckState(Qt.CheckState.Checked if collection.id in ticked else Qt.CheckState.Unchecked)
             item.setToolTip("\n".join(str(r) for r in collection.roots))
             self.list.addItem(item)
+        self.list.setVisible(self.list.count() > 0)
+        self.hint.setVisible(self.list.count() == 0)
         self._filling = False
 
     def _on_item_changed(self, item: QListWidgetItem) -> None:
