@@ -8,9 +8,11 @@ previous version, never half-way. Append new steps to MIGRATIONS; never edit a s
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from desktop.chats.errors import StoreError
+from desktop import sqlite_file
+from desktop.chats.connection import CHATS
+from desktop.sqlite_file import Migration, split_statements
 
 _V1 = """
 CREATE TABLE conversations (
@@ -92,61 +94,19 @@ END;
 
 
 def _create_tables(conn: sqlite3.Connection) -> None:
-    for statement in _split(_V1):
+    for statement in split_statements(_V1):
         conn.execute(statement)
 
 
-def _split(script: str) -> list[str]:
-    """`executescript` would commit the migration's transaction, so statements run one by one."""
-    statements, current = [], ""
-    for line in script.splitlines(keepends=True):
-        if line.lstrip().startswith("--"):
-            continue
-        current += line
-        if sqlite3.complete_statement(current):
-            statements.append(current.strip())
-            current = ""
-    if current.strip():
-        raise ValueError(f"incomplete SQL statement: {current.strip()[:60]}")
-    return statements
-
-
 # Index i upgrades the schema from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_tables]
+MIGRATIONS: list[Migration] = [_create_tables]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def user_version(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    return sqlite_file.user_version(conn)
 
 
-def migrate(
-    conn: sqlite3.Connection, name: str, migrations: Sequence[Callable[[sqlite3.Connection], None]] = MIGRATIONS
-) -> int:
+def migrate(conn: sqlite3.Connection, name: str, migrations: Sequence[Migration] = MIGRATIONS) -> int:
     """Run the steps the database lacks; returns the version it had. `conn` is in autocommit mode."""
-    target = len(migrations)
-    found = user_version(conn)
-    _refuse_newer(found, target, name)
-    for step in range(found, target):
-        # IMMEDIATE takes the write lock before reading the version again, so two processes
-        # opening an old file at once cannot both run the same step.
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            current = user_version(conn)
-            _refuse_newer(current, target, name)
-            if current == step:
-                migrations[step](conn)
-                conn.execute(f"PRAGMA user_version = {step + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    return found
-
-
-def _refuse_newer(version: int, known: int, name: str) -> None:
-    if version > known:
-        raise StoreError(
-            f"The chat database {name} was written by a newer version of Hearth "
-            f"(schema {version}; this version reads up to {known}). Update Hearth to open it."
-        )
+    return sqlite_file.migrate(conn, name, migrations, CHATS)

@@ -4,30 +4,27 @@ One SQLite file, `documents.sqlite3` in the data folder, separate from the chat 
 index can be rebuilt from the user's files, a chat history cannot, and the two should never
 share a fate (a corrupt index is deleted and rebuilt; see `DocumentIndex.open`).
 
-Same rules as the chat store (desktop/chats/connection.py and schema.py): the file and its
--wal/-shm are 0600 whatever the umask, WAL with synchronous=NORMAL, foreign keys on,
-secure_delete on (a removed document's text is overwritten, not left in free pages), and
-`PRAGMA user_version` counts the migrations applied, each in its own transaction with the
-version bump. Append new steps to MIGRATIONS; never edit a shipped one.
+Opened by the same rules as the chat database (desktop/sqlite_file.py): private, WAL, secure
+delete, migrations counted by `PRAGMA user_version`. Append new steps to MIGRATIONS; never edit
+a shipped one.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import os
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
+from desktop import sqlite_file
 from desktop.documents.errors import IndexStoreError
-
-log = logging.getLogger(__name__)
+from desktop.sqlite_file import Migration, split_statements
 
 DATABASE_NAME = "documents.sqlite3"
-FILE_MODE = 0o600
-FOLDER_MODE = 0o700
-_BUSY_TIMEOUT_MS = 10_000  # the indexer commits one file at a time; a reader waits at most that long
+DOCUMENTS = sqlite_file.DatabaseKind(
+    "documents index",
+    IndexStoreError,
+    busy_timeout_ms=10_000,  # the indexer commits one file at a time; a reader waits at most that long
+    cache_kib=65_536,  # vectors of 100,000 chunks are 150 MB; a bigger page cache keeps a warm index in memory
+)
 
 _V1 = """
 CREATE TABLE collections (
@@ -112,28 +109,13 @@ CREATE INDEX attachments_collection ON attachments(collection_id);
 """
 
 
-def _split(script: str) -> list[str]:
-    """`executescript` would commit the migration's transaction, so statements run one by one."""
-    statements, current = [], ""
-    for line in script.splitlines(keepends=True):
-        if line.lstrip().startswith("--"):
-            continue
-        current += line
-        if sqlite3.complete_statement(current):
-            statements.append(current.strip())
-            current = ""
-    if current.strip():
-        raise ValueError(f"incomplete SQL statement: {current.strip()[:60]}")
-    return statements
-
-
 def _create_tables(conn: sqlite3.Connection) -> None:
-    for statement in _split(_V1):
+    for statement in split_statements(_V1):
         conn.execute(statement)
 
 
 # Index i upgrades the schema from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_tables]
+MIGRATIONS: list[Migration] = [_create_tables]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -142,88 +124,10 @@ def database_path(data_folder: Path) -> Path:
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """An autocommit connection to an up-to-date index at `path`, the file and new folders private."""
-    _create_private_file(path)
-    try:
-        # The indexer thread and a reader each open their own connection (one per thread).
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=True)
-    except sqlite3.Error as exc:
-        raise IndexStoreError(f"Cannot open the documents index {path}: {exc}.") from exc
-    try:
-        _configure(conn, path)
-        migrate(conn, path)
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        if isinstance(exc, sqlite3.OperationalError):
-            raise IndexStoreError(f"Cannot open the documents index {path}: {exc}.") from exc
-        raise IndexStoreError(f"{path} is not a Hearth documents index ({exc}).") from exc
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def _configure(conn: sqlite3.Connection, path: Path) -> None:
-    conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA schema_version").fetchone()  # "not a database" fails here, before any write
-    if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
-        log.warning("SQLite refused WAL mode for %s", path)
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA secure_delete = ON")
-    # Vectors of 100,000 chunks are 150 MB; a larger page cache keeps a warm index in memory.
-    conn.execute("PRAGMA cache_size = -65536")
-    for suffix in ("-wal", "-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(f"{path}{suffix}", FILE_MODE)
-
-
-def _create_private_file(path: Path) -> None:
-    """Missing folders 0700 and the file 0600 before SQLite opens it (SQLite would use 0644)."""
-    try:
-        missing = []
-        folder = path.parent
-        while not folder.exists():
-            missing.append(folder)
-            folder = folder.parent
-        for folder in reversed(missing):
-            folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
-            os.chmod(folder, FOLDER_MODE)  # mkdir's mode passes through the umask
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), FILE_MODE))
-        os.chmod(path, FILE_MODE)
-    except OSError as exc:
-        raise IndexStoreError(f"Cannot create the documents index {path}: {exc.strerror or exc}.") from exc
+    """An autocommit connection to an up-to-date index at `path`, the file and new folders private.
+    The indexer thread and a reader each open their own connection (one per thread)."""
+    return sqlite_file.connect(path, DOCUMENTS, MIGRATIONS)
 
 
 def user_version(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("PRAGMA user_version").fetchone()[0])
-
-
-def migrate(conn: sqlite3.Connection, path: Path) -> int:
-    """Run the steps the file lacks; returns the version it had."""
-    target = len(MIGRATIONS)
-    found = user_version(conn)
-    _refuse_newer(found, target, path)
-    for step in range(found, target):
-        # IMMEDIATE takes the write lock before reading the version again: two processes opening
-        # an old file at once cannot both run the same step.
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            current = user_version(conn)
-            _refuse_newer(current, target, path)
-            if current == step:
-                MIGRATIONS[step](conn)
-                conn.execute(f"PRAGMA user_version = {step + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    return found
-
-
-def _refuse_newer(version: int, known: int, path: Path) -> None:
-    if version > known:
-        raise IndexStoreError(
-            f"The documents index {path} was written by a newer version of Hearth "
-            f"(schema {version}; this version reads up to {known}). Update Hearth to open it."
-        )
+    return sqlite_file.user_version(conn)
