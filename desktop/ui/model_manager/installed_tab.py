@@ -31,7 +31,9 @@ from desktop.ui.model_manager.tasks import TaskFailure
 from desktop.ui.model_manager.widgets import MessageLine, is_dark, make_table, recolour_fit_column, set_fit, text_item
 from models.errors import HearthModelError, ModelFileError
 from models.fit import FitCorrections
+from models.gguf_file import read_gguf
 from models.library import InstalledModel, ModelDetails
+from models.model_facts import ModelFacts, describe_model
 
 COLUMNS = ("Name", "Architecture", "Parameters", "Quantization", "Size", "Context", "Chat template", "Fit", "Source")
 FIT_COLUMN = COLUMNS.index("Fit")
@@ -46,6 +48,7 @@ class Inspection:
     details: ModelDetails | None
     badge: FitBadge | None
     problem: str | None
+    facts: ModelFacts | None = None  # family, active parameters, template source, reasoning
 
 
 def inspect_models(
@@ -59,11 +62,24 @@ def inspect_models(
         try:
             details = model.details or ModelDetails.read(model.paths)
             badge = installed_fit(model.paths, max_context, corrections)
+            facts = describe_model(read_gguf(model.path))
         except ModelFileError as exc:
             found.append(Inspection(model.name, model.details, None, exc.reason))
             continue
-        found.append(Inspection(model.name, details, badge, None))
+        found.append(Inspection(model.name, details, badge, None, facts))
     return tuple(found)
+
+
+def facts_text(facts: ModelFacts) -> str:
+    """Family, experts, template and reasoning, as the details pane says them."""
+    parts = [f"Family: {facts.family or 'not recognised'}"]
+    if facts.is_moe:
+        active = f", {params_text(facts.active_parameters)} active" if facts.active_parameters else ""
+        parts.append(f"mixture of experts: {facts.experts_used} of {facts.expert_count} experts{active}")
+    parts.append(f"template: {facts.template_source}")
+    if facts.reasoning != "none":
+        parts.append(f"reasoning: {facts.reasoning}" + (" (can be switched off)" if facts.thinking_switch else ""))
+    return " · ".join(parts)
 
 
 def source_text(model: InstalledModel) -> tuple[str, str]:
@@ -278,6 +294,8 @@ class InstalledTab(QWidget):
         lines = [f"<b>{esc(model.name)}</b>"]
         if details is not None:
             lines[0] += f" — {esc(details.title)} ({esc(details.architecture)}, {details.layers} layers)"
+        if found is not None and found.facts is not None:
+            lines.append(esc(facts_text(found.facts)))
         lines.append(esc(source_text(model)[1]))
         if model.installed_at:
             lines.append(f"Installed {esc(installed_text(model.installed_at))}")

@@ -72,6 +72,21 @@ def test_installed_models_show_details_provenance_and_fit(
     tab.select("Tiny-Q4_K_M")
     details = tab.details.text()
     assert published.sha256 in details and REPO in details and "Tiny Llama" in details
+    assert "Family: ChatML · template: model" in details  # the tiny model speaks ChatML
+
+
+def test_details_show_family_and_active_parameters_of_a_mixture_of_experts(
+    manager_window: ModelManagerWindow, library: Library, tmp_path: Path, qtbot: QtBot
+) -> None:
+    from tests.fixtures.families import FAMILY_MODELS_BY_KEY, write_family_model
+
+    library.import_file(write_family_model(tmp_path / "qwen3moe.gguf", FAMILY_MODELS_BY_KEY["qwen3moe"]))
+    tab = manager_window.installed_tab
+    tab.refresh()
+    qtbot.waitUntil(lambda: (tab.select("qwen3moe"), "Family:" in tab.details.text())[1], timeout=30_000)
+    details = tab.details.text()
+    assert "Family: Qwen 3" in details and "mixture of experts: 2 of 4 experts" in details
+    assert "reasoning: think (can be switched off)" in details
 
 
 def test_choosing_a_model_emits_its_path(
