@@ -73,10 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    # The terminal gets warnings (everything with -v); the window's log file, when it opens, gets more.
+    terminal = logging.StreamHandler()
+    terminal.setLevel(logging.INFO if args.verbose else logging.WARNING)
+    terminal.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(terminal)
+    logging.getLogger().setLevel(logging.INFO if args.verbose else logging.WARNING)
     if not args.verbose:
         logging.getLogger("llama.cpp").setLevel(logging.ERROR)
     paths = AppPaths.default()

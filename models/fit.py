@@ -309,7 +309,9 @@ class FitCorrections:
             }
             self.path.parent.mkdir(parents=True, exist_ok=True)
             temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            temp.write_text(json.dumps(data, indent=1, sort_keys=True))
+            # Private like everything in the data folder: it names the models this user runs.
+            with os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+                handle.write(json.dumps(data, indent=1, sort_keys=True))
             os.replace(temp, self.path)
         return ratio
 

@@ -129,3 +129,13 @@ def test_a_load_corrects_later_estimates_for_that_model(tmp_path: Path, hub_mode
     again = FitCorrections(tmp_path / "data" / "fit.json")
     assert again.factor(f"{hub_models.large.name}:{hub_models.large.stat().st_size}") == ratio
     assert again.record("other.gguf:1", 100, 1000, 512) == 2.0
+
+
+def test_corrections_are_private(tmp_path: Path) -> None:
+    import stat
+
+    from models.fit import FitCorrections
+
+    store = FitCorrections(tmp_path / "fit.json")
+    store.record("model-key", 1000, 1100, 4096)
+    assert stat.S_IMODE((tmp_path / "fit.json").stat().st_mode) == 0o600
