@@ -25,7 +25,7 @@ from pathlib import Path
 
 import llama_cpp
 
-from models import hardware, llama_log
+from models import cpu_kernels, hardware, llama_log
 from models.chat_template import ChatTemplate, Message
 from models.context_window import FittedPrompt, fit_to_context
 from models.errors import EngineStateError, HearthModelError, ModelFileError, TemplateError
@@ -126,7 +126,7 @@ class Engine:
             gpu_layers = -1 if hardware.supports_gpu_offload() else 0
         flash_attention = settings.flash_attention if settings.flash_attention is not None else bool(gpu_layers)
         started = time.perf_counter()
-        with llama_log.capture() as lines, tolerant_chat_handlers():
+        with llama_log.capture() as lines, tolerant_chat_handlers(), cpu_kernels.model_params(settings.extra_buffers):
             try:
                 llm = llama_cpp.Llama(
                     str(info.path),

@@ -25,6 +25,9 @@ class EngineSettings:
     # 4,000: 276 vs 138 ms, starter model, 2 cores): the wait before every answer is what users feel.
     flash_attention: bool | None = None
     batch_size: int = 512
+    # llama.cpp's extra buffer types (weights repacked for special kernels). None: on unless the
+    # build's kernels are known to crash here (models.cpu_kernels); False: always off.
+    extra_buffers: bool | None = None
     prefix_cache_bytes: int = 1 << 30  # saved prompt states for switching conversations
 
 

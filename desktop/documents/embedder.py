@@ -27,7 +27,7 @@ import numpy as np
 
 from desktop.documents.errors import EmbeddingModelError
 from desktop.documents.vectors import normalise
-from models import hardware, llama_log
+from models import cpu_kernels, hardware, llama_log
 from models.embedding_models import embedding_models, is_embedding_model
 from models.errors import ModelFileError
 from models.gguf_file import validate_model
@@ -94,7 +94,7 @@ class Embedder:
         # engine slows both (on 2 busy cores, 1 thread embedded faster than 2).
         threads = threads or max(1, hardware.physical_cores() - 1)
         offload = hardware.supports_gpu_offload() if gpu is None else gpu
-        with llama_log.capture() as lines:
+        with llama_log.capture() as lines, cpu_kernels.model_params():
             try:
                 self._llm = llama_cpp.Llama(
                     str(info.path),
