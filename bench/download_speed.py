@@ -78,8 +78,7 @@ def plain_get(url: str, target: Path | None) -> None:
 
 def verified(models: Path) -> Callable[[], None]:
     """The download, ready to time (the repo listing, a metadata call, happens before)."""
-    from models.download import DownloadManager, DownloadRequest
-    from models.hub import HubClient
+    from models.hub import DownloadManager, DownloadRequest, HubClient
     from models.library import Library
 
     hub = HubClient()
@@ -168,7 +167,7 @@ def main() -> None:
         for name, bytes_per_s in (("loopback", None), ("link", args.link_mb_s * 1_000_000)):
             server, endpoint = serve(model, bytes_per_s)
             try:
-                os.environ["HF_ENDPOINT"] = endpoint  # read at call time by models.hub
+                os.environ["HF_ENDPOINT"] = endpoint  # read at call time by models.hub.client
                 url = f"{endpoint}/{REPO}/resolve/main/{model.name}"
                 plain_get(url, None)  # warm: connections, the served file's page cache
                 report[name] = scenario(work, url, size, args.rounds, discard=bytes_per_s is None)

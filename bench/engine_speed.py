@@ -22,11 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from models import hardware
-from models.bench import bench_messages
-from models.engine import Engine
-from models.starter import starter_model_path
-from models.types import SamplingParams
+from models.engine import Engine, SamplingParams, bench_messages, hardware
+from models.library import starter_model_path
 
 
 def raw_generate_tps(engine: Engine, run: int, n_tokens: int) -> float:

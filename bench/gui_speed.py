@@ -28,7 +28,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
 
-from models.types import CancelToken, GenerationStats, SamplingParams
+from models.engine import CancelToken, GenerationStats, SamplingParams
 
 PROMPT = ("Write a long tutorial in Markdown about Python lists: use headings, bullet lists, a table and "
           "several Python code blocks with explanations between them.")
@@ -157,7 +157,7 @@ def run(n_tokens: int) -> dict[str, Any]:
     from desktop.ui.application import application
     from desktop.ui.engine_bridge import EngineBridge
     from models.engine import Engine
-    from models.starter import starter_model_path
+    from models.library import starter_model_path
 
     paths = AppPaths.default().create()
     long_conversation = build_corpus(database_path(paths), conversations=0, messages_each=0, long=10_000)

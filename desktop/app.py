@@ -13,20 +13,14 @@ from desktop.documents import database_path as documents_database
 from desktop.logs import configure_file_logging
 from desktop.paths import AppPaths
 from desktop.settings import SettingsFile, apply_network_policy, engine_settings
-from models.embedding_models import chat_models
-from models.engine import Engine
-from models.library import Library
-from models.starter import starter_model_path
-from models.worker import EngineWorker
+from models.engine import Engine, EngineWorker
+from models.library import STARTER_NAME, Library, chat_models, starter_model_path
 
 if TYPE_CHECKING:
     from desktop.ui.main_window import MainWindow
     from desktop.ui.model_manager import ModelServices
 
 log = logging.getLogger(__name__)
-
-STARTER_NAME = "SmolLM2 135M (starter)"
-
 
 def available_models(paths: AppPaths) -> list[tuple[str, Path]]:
     starter = starter_model_path()
@@ -56,8 +50,8 @@ def create_window(paths: AppPaths) -> tuple[MainWindow, Path | None]:
     store = ChatStore(database_path(paths))
     worker = EngineWorker(Engine(engine_settings(settings)))
     documents = DocumentWorker(documents_database(paths.data), paths.models)
-    window = build_window(worker, store, settings_file, available_models(paths), paths, documents)
-    window.model_services = model_services(paths, settings.context_length)
+    services = model_services(paths, settings.context_length)
+    window = build_window(worker, store, settings_file, available_models(paths), paths, documents, services)
     return window, startup_model(paths, settings_file)
 
 
@@ -65,9 +59,8 @@ def model_services(paths: AppPaths, max_context: int) -> ModelServices:
     """The library, the download queue (downloads the last run left unfinished come back paused),
     the Hub client and the learned fit corrections."""
     from desktop.ui.model_manager import ModelServices
-    from models.download import DownloadManager
     from models.fit import FitCorrections
-    from models.hub import HubClient
+    from models.hub import DownloadManager, HubClient
 
     library = Library(paths.models)
     hub = HubClient()

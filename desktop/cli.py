@@ -23,8 +23,7 @@ from desktop.settings import SettingsFile, apply_network_policy
 from models.errors import HearthModelError
 
 if TYPE_CHECKING:
-    from models.engine import Engine
-    from models.types import SamplingParams
+    from models.engine import Engine, SamplingParams
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +113,7 @@ def _engine(args: argparse.Namespace, paths: AppPaths) -> Engine:
     from desktop.settings import SettingsFile, engine_settings
     from models.engine import Engine
     from models.fit import FitCorrections, learn_from_load
-    from models.locate import resolve_model
+    from models.library import resolve_model
 
     settings = engine_settings(SettingsFile(paths.settings_file).load())
     if args.ctx:
@@ -128,7 +127,7 @@ def _engine(args: argparse.Namespace, paths: AppPaths) -> Engine:
 
 
 def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
-    from models.types import CancelToken, SamplingParams
+    from models.engine import CancelToken, SamplingParams
 
     prompt = args.prompt if args.prompt is not None else sys.stdin.read()
     if not prompt.strip():
@@ -180,7 +179,7 @@ def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
 def _dry_run(engine: Engine, messages: list[dict[str, str]], params: SamplingParams, args: argparse.Namespace) -> int:
     """The exact prompt on stdout (special tokens marked with --show-tokens); what Hearth had to
     adapt for the template on stderr, so stdout stays the prompt alone."""
-    from models.template_doctor import inspect_prompt
+    from models.engine import inspect_prompt
 
     view = inspect_prompt(engine, messages, args.thinking, params.max_tokens)
     for adaptation in view.adaptations:
@@ -199,7 +198,7 @@ def _dry_run(engine: Engine, messages: list[dict[str, str]], params: SamplingPar
 
 
 def _bench(args: argparse.Namespace, paths: AppPaths) -> int:
-    from models.bench import run_bench
+    from models.engine import run_bench
 
     engine = _engine(args, paths)
     result = run_bench(engine, runs=args.runs)

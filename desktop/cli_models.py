@@ -107,8 +107,7 @@ def params_text(n: int | None) -> str:
 
 def _list(args: argparse.Namespace, paths: AppPaths) -> int:
     from models.fit import FitCorrections, estimate_for_files, judge_fit
-    from models.library import InstalledModel, Library, ModelFile
-    from models.starter import STARTER_SHA256, starter_model_path
+    from models.library import STARTER_SHA256, InstalledModel, Library, ModelFile, starter_model_path
 
     corrections = FitCorrections(fit_store(paths))
     models = Library(paths.models).models()
@@ -152,13 +151,11 @@ def fit_store(paths: AppPaths) -> Any:
 
 
 def _info(args: argparse.Namespace, paths: AppPaths) -> int:
+    from models.engine import check_model_file
+    from models.families import describe_model
+    from models.files import split_parts, validate_model
     from models.fit import FitCorrections, estimate_for_files, judge_fit, learn_from_load
-    from models.gguf_file import validate_model
-    from models.gguf_names import split_parts
-    from models.library import Library
-    from models.locate import resolve_model
-    from models.model_facts import describe_model
-    from models.template_doctor import check_model_file
+    from models.library import Library, resolve_model
 
     path = resolve_model(args.model, paths.models)
     info = validate_model(path)
@@ -190,8 +187,7 @@ def _info(args: argparse.Namespace, paths: AppPaths) -> int:
         summary.update(origin=model.origin, repo=model.repo, revision=model.revision)
         summary["sha256"] = [f.sha256 for f in model.files]
     if args.measure:
-        from models.engine import Engine
-        from models.types import EngineSettings
+        from models.engine import Engine, EngineSettings
 
         engine = Engine(EngineSettings(max_context=args.ctx) if args.ctx else None)
         loaded = engine.load(path)
@@ -210,7 +206,7 @@ def _info(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def _catalog(args: argparse.Namespace, paths: AppPaths) -> int:
-    from models.catalog import load_catalog
+    from models.fit import load_catalog
 
     entries = [e for e in load_catalog() if e.small or not args.small]
     lines = [
@@ -224,8 +220,8 @@ def _catalog(args: argparse.Namespace, paths: AppPaths) -> int:
 def _import(args: argparse.Namespace, paths: AppPaths) -> int:
     from pathlib import Path
 
+    from models.engine import check_model_file
     from models.library import Library
-    from models.template_doctor import check_model_file
 
     model = Library(paths.models).import_file(Path(args.path), link=args.link)
     how = "linked (not copied)" if args.link else "copied"
@@ -238,9 +234,8 @@ def _import(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def _discover(args: argparse.Namespace, paths: AppPaths) -> int:
-    from models.discover import add_discovered, discover
     from models.errors import HearthModelError
-    from models.library import Library
+    from models.library import Library, add_discovered, discover
 
     library = Library(paths.models)
     found = discover(library)

@@ -15,7 +15,7 @@ from typing import TextIO
 from desktop.cli_models import emit, fit_store, size_text
 from desktop.errors import HearthError
 from desktop.paths import AppPaths
-from models.download import DownloadProgress
+from models.hub import DownloadProgress
 
 
 def search(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -31,9 +31,8 @@ def search(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def files(args: argparse.Namespace, paths: AppPaths) -> int:
-    from models.fit import FitCorrections, judge_fit
+    from models.fit import FitCorrections, estimate_listing, judge_fit
     from models.hub import HubClient
-    from models.remote_fit import estimate_listing
 
     hub = HubClient()
     listing = hub.listing(args.repo)
@@ -56,8 +55,7 @@ def files(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def pull(args: argparse.Namespace, paths: AppPaths) -> int:
-    from models.download import DownloadManager, DownloadRequest
-    from models.hub import HubClient
+    from models.hub import DownloadManager, DownloadRequest, HubClient
     from models.library import Library
 
     paths.create()

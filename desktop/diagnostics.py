@@ -11,8 +11,7 @@ from typing import Any
 from desktop import __version__
 from desktop.paths import AppPaths
 from desktop.settings import AppSettings
-from models import hardware
-from models.types import ModelInfo
+from models.engine import ModelInfo, hardware
 
 _PACKAGES = ("llama-cpp-python", "PySide6-Essentials", "huggingface-hub", "gguf", "platformdirs")
 

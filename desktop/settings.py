@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from models.types import EngineSettings
+from models.engine import EngineSettings
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from models.engine import Engine
-from models.starter import INSTALL_HINT, starter_model_path
+from models.library import INSTALL_HINT, starter_model_path
 from tests.fixtures.tiny_gguf import TinyModelSpec, write_tiny_model
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from desktop.chats.types import Conversation, Message
-from models.reasoning import split_reasoning
+from models.families import split_reasoning
 
 JSON_FORMAT = "hearth.conversation"
 JSON_FORMAT_VERSION = 1

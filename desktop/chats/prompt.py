@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from desktop.chats.types import Message
-from models.reasoning import strip_reasoning
+from models.families import strip_reasoning
 
 # A failed answer has no useful text and a streaming one is the answer being produced.
 _SENT_STATUSES = frozenset({"complete", "cancelled", "interrupted"})

@@ -19,8 +19,9 @@ from desktop.ui.engine_bridge import EngineBridge
 from desktop.ui.icons import app_icon
 from desktop.ui.main_window import MainWindow
 from desktop.ui.markdown import warm_up_lexers
+from desktop.ui.model_manager import ModelServices
 from desktop.ui.themes import ThemeManager
-from models.worker import EngineWorker
+from models.engine import EngineWorker
 
 
 def application() -> QApplication:
@@ -63,13 +64,14 @@ def build_window(
     models: list[tuple[str, Path]],
     paths: AppPaths,
     documents: DocumentWorker,
+    model_services: ModelServices | None = None,
 ) -> MainWindow:
     app = application()
     threading.Thread(target=warm_up_lexers, name="hearth-lexers", daemon=True).start()
     settings = settings_file.load()
     theme = ThemeManager(app, settings.theme, settings.font_size)
     bridge = EngineBridge(worker)
-    window = MainWindow(bridge, store, settings_file, theme, models, paths, DocumentsBridge(documents))
+    window = MainWindow(bridge, store, settings_file, theme, models, paths, DocumentsBridge(documents), model_services)
     app.aboutToQuit.connect(bridge.shutdown)
     return window
 

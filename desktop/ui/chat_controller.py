@@ -33,7 +33,7 @@ from desktop.ui.documents_panel import DocumentsPanel
 from desktop.ui.engine_bridge import EngineBridge
 from desktop.ui.settings_panel import sampling_params, thinking_choice
 from desktop.ui.sidebar import Sidebar
-from models.types import GenerationStats
+from models.engine import GenerationStats
 
 log = logging.getLogger(__name__)
 

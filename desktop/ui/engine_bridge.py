@@ -15,9 +15,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from models.chat_template import Message
-from models.types import CancelToken, EngineSettings, GenerationStats, ModelInfo, SamplingParams
-from models.worker import EngineWorker
+from models.engine import CancelToken, EngineSettings, EngineWorker, GenerationStats, ModelInfo, SamplingParams
+from models.families import Message
 
 FLUSH_INTERVAL_S = 0.03
 

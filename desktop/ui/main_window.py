@@ -33,18 +33,16 @@ from desktop.ui.documents_panel import DocumentsPanel
 from desktop.ui.engine_bridge import EngineBridge
 from desktop.ui.header import Header
 from desktop.ui.markdown import MarkdownRenderer
-from desktop.ui.model_manager import ModelManagerWindow, ModelServices
-from desktop.ui.model_manager import open_model_manager as show_model_manager
+from desktop.ui.model_manager import ModelManagerWindow, ModelServices, create_model_manager
 from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.settings_panel import SettingsPanel, thinking_choice
 from desktop.ui.sidebar import Sidebar
 from desktop.ui.template_doctor import TemplateDoctor
 from desktop.ui.themes import ThemeManager
 from desktop.ui.welcome import WelcomeDialog
-from models.fit import FitCorrections, learn_from_load
-from models.recommend import Recommendation
-from models.sampling_defaults import recommended_sampling
-from models.types import ModelInfo
+from models.engine import ModelInfo
+from models.families import recommended_sampling
+from models.fit import FitCorrections, Recommendation, learn_from_load
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +57,7 @@ class MainWindow(QMainWindow):
         models: list[tuple[str, Path]],
         paths: AppPaths,
         documents: DocumentsBridge,
+        model_services: ModelServices | None = None,
     ) -> None:
         super().__init__()
         self.bridge, self.store, self.theme, self.paths = bridge, store, theme, paths
@@ -90,7 +89,7 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([self.settings.sidebar_width, 900, 280])
         self.setCentralWidget(self.splitter)
 
-        self.model_services: ModelServices | None = None  # set by desktop/app.py
+        self.model_services = model_services  # the model manager's; None: the manager cannot open
         self.model_manager: ModelManagerWindow | None = None  # built on first use
         self.documents_panel = DocumentsPanel(documents)
         self.sidebar.add_section(self.documents_panel)
@@ -216,7 +215,28 @@ class MainWindow(QMainWindow):
         self.open_model_manager().download_catalog_entry(recommendation.entry)
 
     def open_model_manager(self, tab: str | None = None) -> ModelManagerWindow:
-        return show_model_manager(self, tab)
+        """Show the model manager (built on first use), optionally on one tab: "installed",
+        "recommended", "hub" or "downloads"."""
+        if self.model_manager is None:
+            if self.model_services is None:
+                raise RuntimeError("the window was built without the model manager's services")
+            dialog = self.model_manager = create_model_manager(self.model_services, self)
+            dialog.model_chosen.connect(self.load_model)
+            dialog.library_changed.connect(self._on_model_manager_library_changed)
+            self.bridge.model_loaded.connect(dialog.on_model_loaded)  # a slot of the dialog: dies with it
+            dialog.set_current_model(self.bridge.model.path if self.bridge.model is not None else None)
+        dialog = self.model_manager
+        if tab is not None:
+            dialog.show_tab(tab)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def _on_model_manager_library_changed(self) -> None:
+        assert self.model_services is not None
+        self.models = self.model_services.list_models()
+        self.header.set_models(self.models, self.bridge.model.path if self.bridge.model is not None else None)
 
     def open_template_doctor(self) -> TemplateDoctor:
         if self._doctor is None:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from desktop.chats import Message
 from desktop.ui.markdown import MarkdownRenderer
 from desktop.ui.message_body import MessageBody
-from models.reasoning import split_reasoning
+from models.families import split_reasoning
 
 STOP_REASONS = {
     "stop": "finished",

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from desktop.data_location import DataMoveError, request_move
 from desktop.paths import AppPaths
 from desktop.settings import AppSettings
-from models import hardware
+from models.engine import hardware
 
 NETWORK_USES = (
     "Searching the Hugging Face Hub for models (the model manager's Hugging Face tab).",

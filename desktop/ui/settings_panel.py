@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models.types import SamplingParams
+from models.engine import SamplingParams
 
 DEFAULTS: dict[str, Any] = {
     "temperature": SamplingParams.temperature,

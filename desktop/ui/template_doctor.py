@@ -18,10 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.engine_bridge import EngineBridge
-from models.chat_template import Message
-from models.known_templates import template_names
-from models.template_doctor import PromptInspection, TemplateReport
-from models.types import ModelInfo
+from models.engine import ModelInfo, PromptInspection, TemplateReport
+from models.families import Message, template_names
 
 OWN_TEMPLATE = "The model's own template"
 SAMPLE = [

@@ -8,10 +8,9 @@ import psutil
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCommandLinkButton, QDialog, QLabel, QVBoxLayout, QWidget
 
-from models.catalog import load_catalog
+from models.fit import Recommendation, load_catalog, recommend
 from models.hub import offline_mode
-from models.recommend import Recommendation, recommend
-from models.starter import STARTER_SIZE
+from models.library import STARTER_SIZE
 
 PROMISE = (
     "Hearth runs AI models on this computer: your conversations and documents stay on it and are "

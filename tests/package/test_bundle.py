@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from desktop import __version__
-from models.starter import STARTER_FILE, STARTER_PACKAGE
+from models.library import STARTER_FILE, STARTER_PACKAGE
 
 pytestmark = [pytest.mark.package, pytest.mark.timeout(1800)]
 

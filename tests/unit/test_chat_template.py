@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from models.chat_template import FALLBACK_TEMPLATE, ChatTemplate
 from models.errors import TemplateError
+from models.families import FALLBACK_TEMPLATE, ChatTemplate
 
 CONVERSATION = [
     {"role": "system", "content": "Be brief."},

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from models.context_window import fit_to_context
+from models.engine import fit_to_context
 from models.errors import ContextOverflowError
 
 

@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from models import hardware
-from models.engine import Engine
+from models.engine import CancelToken, Engine, EngineSettings, SamplingParams, hardware
 from models.errors import ContextOverflowError, EngineStateError, ModelFileError
-from models.types import CancelToken, EngineSettings, SamplingParams
 
 HELLO = [{"role": "user", "content": "Hello there"}]
 

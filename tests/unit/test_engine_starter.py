@@ -6,8 +6,7 @@ import threading
 
 import pytest
 
-from models.engine import Engine
-from models.types import CancelToken, SamplingParams
+from models.engine import CancelToken, Engine, SamplingParams
 
 pytestmark = pytest.mark.starter
 

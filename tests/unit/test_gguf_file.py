@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from models.errors import ModelFileError
-from models.gguf_file import read_gguf, validate_model
+from models.files import read_gguf, validate_model
 
 
 def test_reads_a_tiny_model(tiny_model: Path) -> None:

@@ -1,4 +1,4 @@
-from models.reasoning import split_reasoning, strip_reasoning
+from models.families import split_reasoning, strip_reasoning
 
 
 def test_plain_answer_has_no_thinking() -> None:

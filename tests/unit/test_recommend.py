@@ -1,5 +1,4 @@
-from models.catalog import load_catalog
-from models.recommend import recommend
+from models.fit import load_catalog, recommend
 
 GIB = 1 << 30
 

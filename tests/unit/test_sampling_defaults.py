@@ -1,6 +1,5 @@
-from models.families import FAMILIES
-from models.sampling_defaults import RECOMMENDED, recommended_sampling
-from models.types import SamplingParams
+from models.engine import SamplingParams
+from models.families import FAMILIES, RECOMMENDED, recommended_sampling
 
 
 def test_every_recommendation_is_for_a_known_family_and_a_real_setting() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from models.starter import STARTER_FILE, STARTER_PACKAGE, starter_model_path
+from models.library import STARTER_FILE, STARTER_PACKAGE, starter_model_path
 
 
 def _fake_bundle(root: Path) -> Path:

@@ -4,8 +4,7 @@ from pathlib import Path
 
 import llama_cpp
 
-from models import cpu_kernels
-from models.streaming import Pieces
+from models.engine import Pieces, cpu_kernels
 from tests.fixtures.families import FAMILY_MODELS_BY_KEY, write_family_model
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from models.engine import Engine
-from models.types import GenerationStats, ModelInfo, SamplingParams
-from models.worker import EngineWorker
+from models.engine import Engine, EngineWorker, GenerationStats, ModelInfo, SamplingParams
 
 
 class Recorder:

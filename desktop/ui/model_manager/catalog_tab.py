@@ -16,10 +16,9 @@ from desktop.ui.model_manager.formatting import FitBadge, catalog_fits, params_t
 from desktop.ui.model_manager.services import ManagerContext
 from desktop.ui.model_manager.tasks import TaskFailure
 from desktop.ui.model_manager.widgets import MessageLine, is_dark, make_table, recolour_fit_column, set_fit, text_item
-from models.catalog import CatalogEntry, load_catalog
-from models.download import DownloadRequest
 from models.errors import HubError
-from models.hub import HubClient
+from models.fit import CatalogEntry, load_catalog
+from models.hub import DownloadRequest, HubClient
 
 COLUMNS = ("Name", "Family", "Parameters", "Size", "Licence", "Fit", "Description")
 FIT_COLUMN = COLUMNS.index("Fit")

@@ -26,12 +26,10 @@ from desktop.ui.model_manager.installed_tab import InstalledTab
 from desktop.ui.model_manager.progress_bridge import DownloadProgressBridge
 from desktop.ui.model_manager.services import ManagerContext
 from desktop.ui.model_manager.tasks import BackgroundTasks
-from models.catalog import CatalogEntry
-from models.download import DownloadManager
-from models.fit import FitCorrections
-from models.hub import HubClient
+from models.engine import ModelInfo
+from models.fit import CatalogEntry, FitCorrections
+from models.hub import DownloadManager, HubClient
 from models.library import InstalledModel, Library
-from models.types import ModelInfo
 
 
 class ModelManagerWindow(QWidget):

@@ -10,8 +10,7 @@ from desktop.ui.model_manager.formatting import size_text
 from desktop.ui.model_manager.services import ManagerContext
 from desktop.ui.model_manager.tasks import TaskFailure
 from desktop.ui.model_manager.widgets import MessageLine, make_table, text_item
-from models.discover import DiscoveredModel, add_discovered, discover, hf_cache_dir
-from models.library import InstalledModel
+from models.library import DiscoveredModel, InstalledModel, add_discovered, discover, hf_cache_dir
 
 COLUMNS = ("Name", "Found in", "Size", "Location", "")
 _SOURCES = {"hf-cache": "Hugging Face cache", "lm-studio": "LM Studio", "folder": "folder"}

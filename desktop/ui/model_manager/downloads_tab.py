@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 from desktop.ui.model_manager.formatting import duration_text, size_text, speed_text
 from desktop.ui.model_manager.services import ManagerContext
 from desktop.ui.model_manager.widgets import MessageLine
-from models.download import DownloadProgress
 from models.errors import HearthModelError
+from models.hub import DownloadProgress
 
 ACTIVE = ("queued", "running", "paused")
 

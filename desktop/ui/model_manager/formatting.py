@@ -11,21 +11,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.cli_models import params_text, size_text
-from models.catalog import CatalogEntry
 from models.fit import (
     DEFAULT_MAX_CONTEXT,
+    CatalogEntry,
     FitCorrections,
     FitReport,
     MemoryEstimate,
     Verdict,
     default_context,
+    estimate_listing,
     estimate_memory,
     judge_fit,
     model_key,
     shape_of_files,
+    size_only_estimate,
 )
 from models.hub import HubClient, RepoListing
-from models.remote_fit import estimate_listing, size_only_estimate
 
 __all__ = ["params_text", "size_text"]
 

@@ -23,8 +23,7 @@ from desktop.ui.model_manager.formatting import FitBadge, listing_fits, size_tex
 from desktop.ui.model_manager.services import ManagerContext
 from desktop.ui.model_manager.tasks import TaskFailure
 from desktop.ui.model_manager.widgets import MessageLine, is_dark, make_table, recolour_fit_column, set_fit, text_item
-from models.download import DownloadRequest
-from models.hub import RemoteModel, RepoListing, RepoSummary, gated_message
+from models.hub import DownloadRequest, RemoteModel, RepoListing, RepoSummary, gated_message
 
 SORTS = (
     ("Most downloaded", "downloads"),

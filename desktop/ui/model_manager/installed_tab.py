@@ -30,10 +30,10 @@ from desktop.ui.model_manager.services import ManagerContext
 from desktop.ui.model_manager.tasks import TaskFailure
 from desktop.ui.model_manager.widgets import MessageLine, is_dark, make_table, recolour_fit_column, set_fit, text_item
 from models.errors import HearthModelError, ModelFileError
+from models.families import ModelFacts, describe_model
+from models.files import read_gguf
 from models.fit import FitCorrections
-from models.gguf_file import read_gguf
 from models.library import InstalledModel, ModelDetails
-from models.model_facts import ModelFacts, describe_model
 
 COLUMNS = ("Name", "Architecture", "Parameters", "Quantization", "Size", "Context", "Chat template", "Fit", "Source")
 FIT_COLUMN = COLUMNS.index("Fit")

@@ -17,8 +17,7 @@ import time
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from models.download import DownloadManager, DownloadProgress
-from models.download_jobs import JobState
+from models.hub import DownloadManager, DownloadProgress, JobState
 
 
 class DownloadProgressBridge(QObject):

@@ -7,16 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.ui.model_manager.tasks import BackgroundTasks
-from models.download import DownloadManager
 from models.fit import FitCorrections
-from models.hub import HubClient
+from models.hub import DownloadManager, HubClient
 from models.library import Library
 
 
 @dataclass(frozen=True)
 class ModelServices:
-    """Built by the composition root (desktop/app.py) and kept by the main window as
-    `window.model_services`; `open_model_manager` reads it."""
+    """Built by the composition root (desktop/app.py) and handed to the main window, which
+    builds the model manager over it on first use."""
 
     library: Library
     downloads: DownloadManager

@@ -10,12 +10,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.ui.model_manager import ModelManagerWindow
-from models.catalog import CatalogEntry
-from models.download import DownloadManager, DownloadRequest
-from models.fit import FitCorrections
-from models.hub import HubClient
+from models.fit import CatalogEntry, FitCorrections
+from models.hub import DownloadManager, DownloadRequest, DownloadSettings, HubClient
 from models.library import Library
-from models.transfer import DownloadSettings
 from tests.fixtures.hub_fixtures import fake_hub, hub_models
 
 __all__ = ["fake_hub", "hub_models"]
@@ -29,11 +26,11 @@ FAST = DownloadSettings(backoff_s=0.01, backoff_max_s=0.05, read_timeout_s=5, pr
 @pytest.fixture(autouse=True)
 def other_tools_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     """Where discovery looks: a Hugging Face cache and an LM Studio folder inside the test's temp dir."""
-    import models.discover
+    import models.library.discovery
 
     folders = {"hf_cache": tmp_path / "hf-cache", "lm_studio": tmp_path / "lmstudio-models"}
     monkeypatch.setenv("HF_HUB_CACHE", str(folders["hf_cache"]))
-    monkeypatch.setattr(models.discover, "lm_studio_dirs", lambda: [folders["lm_studio"]])
+    monkeypatch.setattr(models.library.discovery, "lm_studio_dirs", lambda: [folders["lm_studio"]])
     return folders
 
 

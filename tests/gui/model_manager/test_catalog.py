@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.ui.model_manager.catalog_tab import COLUMNS, FIT_COLUMN, CatalogTab
-from models.catalog import CatalogEntry, load_catalog
 from models.errors import HubOfflineError
+from models.fit import CatalogEntry, load_catalog
 from models.hub import HubClient
 from models.library import Library
 from tests.fixtures.fake_hub import FakeHub

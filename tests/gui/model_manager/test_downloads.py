@@ -13,8 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.ui.model_manager import ModelManagerWindow
 from desktop.ui.model_manager.downloads_tab import DownloadRow
-from models.download import DownloadManager, DownloadProgress
-from models.hub import HubClient
+from models.hub import DownloadManager, DownloadProgress, HubClient
 from models.library import Library
 from tests.fixtures.fake_hub import FakeHub, Faults
 from tests.fixtures.hub_fixtures import HubModels, publish

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.ui.model_manager import ModelManagerWindow
 from desktop.ui.model_manager.installed_tab import COLUMNS, FIT_COLUMN, InstalledTab
-from models.download import DownloadManager
+from models.hub import DownloadManager
 from models.library import Library
 from tests.fixtures.fake_hub import FakeHub
 from tests.fixtures.hub_fixtures import HubModels, publish

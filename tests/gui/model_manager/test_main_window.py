@@ -9,10 +9,9 @@ from pytestqt.qtbot import QtBot
 from desktop.app import available_models
 from desktop.paths import AppPaths
 from desktop.ui.main_window import MainWindow
-from desktop.ui.model_manager import ModelServices, open_model_manager
-from models.download import DownloadManager
+from desktop.ui.model_manager import ModelServices
 from models.fit import FitCorrections
-from models.hub import HubClient
+from models.hub import DownloadManager, HubClient
 from models.library import Library
 from tests.fixtures.fake_hub import FakeHub
 from tests.fixtures.hub_fixtures import HubModels, publish
@@ -31,15 +30,15 @@ def test_a_model_from_the_manager_loads_in_the_window(
     library = Library(paths.models)
     hub = HubClient()
     downloads = DownloadManager(library, hub, FAST)
-    window.model_services = ModelServices(  # type: ignore[attr-defined]  # what desktop/app.py will set
+    window.model_services = ModelServices(  # the services over this test's fake Hub
         library, downloads, hub, FitCorrections(paths.fit_corrections), 8192,
         lambda: available_models(paths),
     )
     publish(fake_hub, REPO, hub_models.small)
-    dialog = open_model_manager(window, "hub")
+    dialog = window.open_model_manager("hub")
     try:
         assert dialog.isVisible() and dialog.tabs.currentWidget() is dialog.hub_tab
-        assert open_model_manager(window) is dialog  # one window, shown again
+        assert window.open_model_manager() is dialog  # one window, shown again
         installed = dialog.installed_tab
         assert installed.table.item(installed.row_of("tiny-a"), 0).text() == "tiny-a  · loaded"
         assert "Tiny-Q4_K_M" not in header_names(window)
@@ -71,10 +70,10 @@ def test_fit_colours_follow_the_theme(window: MainWindow, qtbot: QtBot) -> None:
     library = Library(paths.models)
     hub = HubClient()
     downloads = DownloadManager(library, hub, FAST)
-    window.model_services = ModelServices(  # type: ignore[attr-defined]
+    window.model_services = ModelServices(
         library, downloads, hub, FitCorrections(paths.fit_corrections), 8192, lambda: available_models(paths)
     )
-    dialog = open_model_manager(window)
+    dialog = window.open_model_manager()
     try:
         table = dialog.installed_tab.table
         qtbot.waitUntil(lambda: table.item(table.rowCount() - 1, FIT_COLUMN).text() == "● fits", timeout=LONG)

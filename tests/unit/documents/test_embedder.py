@@ -10,9 +10,8 @@ import pytest
 
 from desktop.documents.embedder import Embedder, find_embedding_model, prefixes_for
 from desktop.documents.errors import EmbeddingModelError
-from models.catalog import validate_catalog
-from models.embedding_models import chat_models, embedding_models
-from models.library import Library
+from models.fit import validate_catalog
+from models.library import Library, chat_models, embedding_models
 from tests.fixtures.minilm_gguf import model_folder, read_safetensors
 
 
@@ -53,7 +52,7 @@ def _reference_embedding(token_ids: list[int]) -> np.ndarray:
 
 def test_llama_cpp_embeddings_match_the_original_model(embedder: Embedder) -> None:
     text = "The quick brown fox jumps over the lazy dog."
-    tokens = embedder._llm.tokenize(text.encode(), add_bos=True, special=False)
+    tokens = embedder._model.tokenize(text)
     # BERT's WordPiece ids for this sentence ([CLS] ... [SEP]), as the Hugging Face tokenizer gives them.
     assert tokens == [101, 1996, 4248, 2829, 4419, 14523, 2058, 1996, 13971, 3899, 1012, 102]
     ours = embedder.embed([text])[0]

@@ -13,9 +13,8 @@ from desktop.documents.embedder import Embedder
 from desktop.documents.indexing import index_paths
 from desktop.documents.store import DocumentIndex
 from desktop.paths import AppPaths
-from models.engine import Engine
+from models.engine import Engine, SamplingParams
 from models.library import Library
-from models.types import SamplingParams
 from tests.fixtures.documents import write_docx, write_pdf
 from tests.fixtures.offline import NetworkAttempt, offline_guard
 

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from models.engine import Engine
-from models.types import EngineSettings
+from models.engine import Engine, EngineSettings
 from tests.fixtures.families import FamilyModel, write_family_model
 
 

@@ -8,19 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from models.chat_template import ChatTemplate
-from models.engine import Engine
+from models.engine import Engine, SamplingParams
 from models.errors import TemplateError
-from models.families import get_family
-from models.template_adapt import (
+from models.families import (
     FOLDED_SYSTEM,
     MERGED_TURNS,
     RESCUED_SYSTEM,
+    ChatTemplate,
     fold_system,
+    get_family,
     merge_consecutive,
     render_adapted,
 )
-from models.types import SamplingParams
 from tests.fixtures.families import GEMMA2_TEMPLATE, MISTRAL_V02_TEMPLATE, write_family_model
 from tests.unit.families.cases import FileFor, model
 

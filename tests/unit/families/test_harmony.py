@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.harmony import HarmonyStream
-from models.reasoning import split_reasoning
-from models.types import SamplingParams
+from models.engine import SamplingParams
+from models.families import HarmonyStream, split_reasoning
 from tests.fixtures.families import FamilyModel
 from tests.unit.families.cases import EngineFor, model
 from tests.unit.families.scripted import script

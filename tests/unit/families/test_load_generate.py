@@ -5,8 +5,8 @@ from __future__ import annotations
 import gguf
 import pytest
 
+from models.engine import SamplingParams
 from models.families import get_family
-from models.types import SamplingParams
 from tests.fixtures.families import FamilyModel
 from tests.unit.families.cases import ALL, MOE, EngineFor, FileFor, model, over
 from tests.unit.families.scripted import script

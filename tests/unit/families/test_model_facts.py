@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from models.families import detect_family, family_of
-from models.gguf_file import read_gguf
-from models.known_templates import known_template, template_names
-from models.model_facts import describe_model
+from models.families import describe_model, detect_family, family_of, known_template, template_names
+from models.files import read_gguf
 from tests.fixtures.families import FAMILY_MODELS, FamilyModel, write_family_model
 from tests.fixtures.tiny_gguf import CHATML_TEMPLATE
 from tests.unit.families.cases import ALL, FileFor, model, over
@@ -49,8 +47,7 @@ def test_detection_cases(architecture: str, name: str, template: str | None, fam
 
 
 def test_every_family_has_a_known_good_template_that_compiles() -> None:
-    from models.chat_template import ChatTemplate
-    from models.families import FAMILIES
+    from models.families import FAMILIES, ChatTemplate
 
     for family in FAMILIES.values():
         assert family.known_good_template in template_names()

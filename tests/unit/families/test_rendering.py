@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from models.engine import Engine
+from models.engine import Engine, annotate_prompt
 from models.errors import TemplateError
-from models.reasoning import strip_reasoning
-from models.template_adapt import FOLDED_SYSTEM, MERGED_TURNS
-from models.template_doctor import annotate_prompt
+from models.families import FOLDED_SYSTEM, MERGED_TURNS, strip_reasoning
 from tests.fixtures.families import FamilyModel
 from tests.unit.families.cases import ALL, EngineFor, over
 

@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from models.chat_template import ChatTemplate
-from models.engine import Engine
-from models.families import get_family
-from models.template_doctor import (
+from models.engine import (
+    Engine,
     Finding,
     Segment,
     annotate_prompt,
@@ -21,6 +19,7 @@ from models.template_doctor import (
     check_template,
     inspect_prompt,
 )
+from models.families import ChatTemplate, get_family
 from tests.fixtures.families import FamilyModel, write_family_model
 from tests.unit.families.cases import ALL, EngineFor, FileFor, model, over
 

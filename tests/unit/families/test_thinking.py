@@ -8,10 +8,8 @@ import threading
 
 import pytest
 
-from models.engine import Engine
-from models.reasoning import PromptOpenedThinking, opened_in_prompt, split_reasoning
-from models.types import GenerationStats, SamplingParams
-from models.worker import EngineWorker
+from models.engine import Engine, EngineWorker, GenerationStats, SamplingParams
+from models.families import PromptOpenedThinking, opened_in_prompt, split_reasoning
 from tests.fixtures.families import FamilyModel
 from tests.unit.families.cases import EngineFor, FileFor, model
 from tests.unit.families.scripted import script

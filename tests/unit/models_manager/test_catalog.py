@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from models.catalog import CatalogError, find_entry, load_catalog, validate_catalog
-from models.gguf_names import quant_label, split_name
+from models.files import quant_label, split_name
+from models.fit import CatalogError, find_entry, load_catalog, validate_catalog
 
 
 def bundled() -> dict[str, Any]:

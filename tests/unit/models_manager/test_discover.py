@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from models.discover import add_discovered, discover, hf_cache_dir
-from models.library import Library
+from models.library import Library, add_discovered, discover, hf_cache_dir
 from tests.fixtures.hub_fixtures import HubModels
 
 

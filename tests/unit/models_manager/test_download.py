@@ -12,11 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from models.download import DownloadManager, DownloadProgress, DownloadRequest
 from models.engine import Engine
-from models.hub import HubClient
+from models.hub import DownloadManager, DownloadProgress, DownloadRequest, DownloadSettings, HubClient
 from models.library import Library
-from models.transfer import DownloadSettings
 from tests.fixtures.fake_hub import FakeHub, Faults
 from tests.fixtures.hub_fixtures import TOKEN, HubModels, publish
 
@@ -165,8 +163,9 @@ def test_disk_space_is_checked_before_any_byte_is_fetched(
     fake_hub: FakeHub, hub_models: HubModels, library: Library
 ) -> None:
     publish(fake_hub, REPO, hub_models.small)
-    free = shutil.disk_usage(library.root.parent).free
-    manager = DownloadManager(library, HubClient(), DownloadSettings(disk_reserve=free))
+    # A terabyte beyond what is free now: other processes freeing space meanwhile change nothing.
+    reserve = shutil.disk_usage(library.root.parent).free + 10**12
+    manager = DownloadManager(library, HubClient(), DownloadSettings(disk_reserve=reserve))
     try:
         final = download(manager, "Tiny-Q4_K_M.gguf")
     finally:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from models.engine import Engine
+from models.engine import Engine, EngineSettings
 from models.fit import (
     RUNTIME_OVERHEAD,
     FitCorrections,
@@ -18,7 +18,6 @@ from models.fit import (
     learn_from_load,
     shape_of_files,
 )
-from models.types import EngineSettings
 from tests.fixtures.hub_fixtures import HubModels
 from tests.fixtures.tiny_gguf import TinyModelSpec, write_tiny_model
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.gguf_names import label_from_file_type, model_stem, quant_label, split_name
+from models.files import label_from_file_type, model_stem, quant_label, split_name
 
 
 @pytest.mark.parametrize(

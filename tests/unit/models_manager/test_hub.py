@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from models.errors import GatedRepoError, HubOfflineError, RepoNotFoundError
-from models.fit import estimate_memory, shape_of_files
+from models.fit import estimate_listing, estimate_memory, fetch_header, shape_of_files
 from models.hub import HubClient, RemoteFile, group_files
-from models.remote_fit import estimate_listing, fetch_header
 from tests.fixtures.fake_hub import FakeHub
 from tests.fixtures.hub_fixtures import HubModels, publish
 

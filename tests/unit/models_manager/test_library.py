@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from models.errors import LibraryError, ModelFileError, ModelNotFoundError
-from models.library import Library
-from models.locate import installed_models, resolve_model
+from models.library import Library, installed_models, resolve_model
 from tests.fixtures.hub_fixtures import HubModels
 
 

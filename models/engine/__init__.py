@@ -1,0 +1,48 @@
+"""The llama.cpp runtime: the only package that imports `llama_cpp`. The engine (load, chat,
+cancel), its worker thread, prefix reuse, CPU and GPU facts, the template check against a
+model's vocabulary, embeddings and the bench."""
+
+from models.engine.bench import bench_messages, run_bench
+from models.engine.context_window import fit_to_context
+from models.engine.engine import Engine
+from models.engine.embedding import EmbeddingModel
+from models.engine.hardware import supports_gpu_offload
+from models.engine.output import Pieces
+from models.engine.template_check import (
+    Finding,
+    PromptInspection,
+    Segment,
+    TemplateReport,
+    annotate_prompt,
+    check_loaded,
+    check_model_file,
+    check_template,
+    inspect_prompt,
+)
+from models.engine.values import CancelToken, EngineSettings, GenerationStats, ModelInfo, SamplingParams
+from models.engine.worker import EngineWorker
+
+__all__ = [
+    "CancelToken",
+    "EmbeddingModel",
+    "Engine",
+    "EngineSettings",
+    "EngineWorker",
+    "Finding",
+    "GenerationStats",
+    "ModelInfo",
+    "Pieces",
+    "PromptInspection",
+    "SamplingParams",
+    "Segment",
+    "TemplateReport",
+    "annotate_prompt",
+    "bench_messages",
+    "check_loaded",
+    "check_model_file",
+    "check_template",
+    "fit_to_context",
+    "inspect_prompt",
+    "run_bench",
+    "supports_gpu_offload",
+]

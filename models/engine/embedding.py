@@ -1,0 +1,84 @@
+"""The llama.cpp half of document embeddings: a GGUF embedding model on its own context.
+
+An `EmbeddingModel` is not thread-safe (llama.cpp contexts are not): one thread uses it. It never
+shares the chat engine's context: an embedding model is a separate, small model with its own
+context, so indexing can run while the chat model answers, each on its own thread. What to embed
+(prefixes, titles) and normalising the vectors is the documents package's business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import llama_cpp
+
+from models.engine import cpu_kernels, hardware, llama_log
+from models.errors import HearthModelError, ModelFileError
+from models.files import GGUFInfo
+
+# Tokens per sequence: every supported model reads at least 512; more costs memory for nothing
+# because document chunks are about 256 tokens.
+MAX_SEQUENCE_TOKENS = 512
+# Tokens per llama_decode. An encoder's attention spans the whole micro-batch (other sequences
+# masked out), so its cost grows with the square of the batch: 512 was the fastest of
+# 256/512/1,024 here (10.3/11.7/10.0 chunks/s of about 220 tokens, all-MiniLM-L6, one thread).
+BATCH_TOKENS = 512
+
+
+class EmbeddingModel:
+    """One embedding model, loaded; `embed` returns its raw (not normalised) vectors."""
+
+    def __init__(self, info: GGUFInfo, threads: int | None = None, gpu: bool | None = None) -> None:
+        trained = info.context_length or MAX_SEQUENCE_TOKENS
+        self.max_tokens = min(trained, MAX_SEQUENCE_TOKENS)
+        # One core is left to the window and the chat engine: indexing is background work, and
+        # ggml's threads spin at every barrier, so a thread that shares a core with the chat
+        # engine slows both (on 2 busy cores, 1 thread embedded faster than 2).
+        threads = threads or max(1, hardware.physical_cores() - 1)
+        offload = hardware.supports_gpu_offload() if gpu is None else gpu
+        with llama_log.capture() as lines, cpu_kernels.model_params():
+            try:
+                self._llm = llama_cpp.Llama(
+                    str(info.path),
+                    embedding=True,
+                    n_ctx=max(BATCH_TOKENS, self.max_tokens),
+                    # Encoders attend both ways: a sequence must fit one micro-batch whole.
+                    n_batch=max(BATCH_TOKENS, self.max_tokens),
+                    n_ubatch=max(BATCH_TOKENS, self.max_tokens),
+                    n_threads=threads,
+                    n_threads_batch=threads,
+                    n_gpu_layers=-1 if offload else 0,
+                    flash_attn=True,  # about twice as fast on CPU for encoders (4.7 vs 2.5 chunks/s here)
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError) as exc:
+                reason = llama_log.failure_reason(lines) or str(exc)
+                raise ModelFileError(info.path, f"llama.cpp could not load it ({reason})") from exc
+        self.dimension = int(self._llm.n_embd())
+
+    def close(self) -> None:
+        self._llm.close()
+
+    def tokenize(self, text: str) -> list[int]:
+        """The token ids the model reads for `text`, with its begin and end markers."""
+        tokens: list[int] = self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=False)
+        return tokens
+
+    def fit(self, text: str) -> str:
+        """The text, cut to the model's window (llama-cpp-python's own cut would drop the [SEP] token)."""
+        tokens = self.tokenize(text)
+        if len(tokens) <= self.max_tokens:
+            return text
+        # Leave room for the begin and end markers the tokenizer adds around the kept tokens.
+        kept = tokens[1 : self.max_tokens - 1]
+        return self._llm.detokenize(kept).decode("utf-8", errors="ignore")
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """One vector per text (each cut to the model's window first). Raises HearthModelError
+        when llama.cpp fails on them."""
+        batch = [self.fit(t) if t.strip() else " " for t in texts]
+        try:
+            rows: list[list[float]] = self._llm.embed(batch, normalize=False, truncate=True)
+        except (ValueError, RuntimeError) as exc:
+            raise HearthModelError(f"The embedding model failed: {exc}.") from exc
+        return rows
