@@ -28,7 +28,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
 
-from models.engine import CancelToken, GenerationStats, SamplingParams
+from models.cancel import CancelToken
+from models.engine import GenerationStats, SamplingParams
 
 PROMPT = ("Write a long tutorial in Markdown about Python lists: use headings, bullet lists, a table and "
           "several Python code blocks with explanations between them.")

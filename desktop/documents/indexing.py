@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from desktop.documents.parsers import read_document
 from desktop.documents.scanning import FoundFile, is_under, scan
 from desktop.documents.store import DocumentIndex
 from desktop.documents.types import FileResult, IndexProgress, IndexReport, Phase
+from models.cancel import CancelToken
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class IndexRun:
         embedder: Embedder | None = None,
         on_progress: ProgressCallback | None = None,
         on_file: FileCallback | None = None,
-        cancel: threading.Event | None = None,
+        cancel: CancelToken | None = None,
         between_steps: Callable[[], None] | None = None,
         options: IndexOptions | None = None,
         job_id: int | None = None,
@@ -80,7 +80,7 @@ class IndexRun:
         self.embedder = embedder
         self.on_progress = on_progress
         self.on_file = on_file
-        self.cancel = cancel or threading.Event()
+        self.cancel = cancel or CancelToken()
         self.between_steps = between_steps  # the worker answers queued searches here
         self.options = options or IndexOptions()
         self.job_id = job_id if job_id is not None else next_job_id()
@@ -126,7 +126,7 @@ class IndexRun:
     def _check(self) -> None:
         if self.between_steps is not None:
             self.between_steps()
-        if self.cancel.is_set():
+        if self.cancel.cancelled:
             raise _Cancelled
 
     # -- the run ----------------------------------------------------------------------------
@@ -214,7 +214,7 @@ class IndexRun:
     def _should_stop(self) -> bool:
         if self.between_steps is not None:
             self.between_steps()
-        return self.cancel.is_set()
+        return self.cancel.cancelled
 
     def _embed_missing(self, item: FoundFile, file_id: int, title: str | None) -> FileResult:
         assert self.embedder is not None
@@ -240,7 +240,7 @@ def index_paths(
     embedder: Embedder | None = None,
     on_progress: ProgressCallback | None = None,
     on_file: FileCallback | None = None,
-    cancel: threading.Event | None = None,
+    cancel: CancelToken | None = None,
     options: IndexOptions | None = None,
 ) -> IndexReport:
     """Add files and folders to a collection (created if needed) and index them, on this thread."""
@@ -261,7 +261,7 @@ def sync_collection(
     *,
     embedder: Embedder | None = None,
     on_progress: ProgressCallback | None = None,
-    cancel: threading.Event | None = None,
+    cancel: CancelToken | None = None,
 ) -> IndexReport:
     """Rescan every root of a collection: changed files re-indexed, new ones added, vanished ones removed."""
     target = index.collection(collection)

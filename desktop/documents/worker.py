@@ -31,6 +31,7 @@ from desktop.documents.retrieval import DEFAULT_LIMIT, Retriever
 from desktop.documents.scanning import normalise_root
 from desktop.documents.store import DocumentIndex
 from desktop.documents.types import Collection, IndexReport, RetrievedChunk
+from models.cancel import CancelToken
 from models.errors import HearthModelError
 
 log = logging.getLogger(__name__)
@@ -64,17 +65,12 @@ class Retrieval:
         return any(c.pending_count for c in self.collections)
 
 
-class JobHandle:
+class JobHandle(CancelToken):
+    """Cancels one indexing job; `job_id` names it in progress reports."""
+
     def __init__(self, job_id: int) -> None:
+        super().__init__()
         self.job_id = job_id
-        self._cancel = threading.Event()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
 
 
 class DocumentWorker:
@@ -233,7 +229,7 @@ class DocumentWorker:
             try:
                 run = IndexRun(
                     index, collection_id, scanned, embedder=self._load_embedder(), on_progress=on_progress,
-                    on_file=on_file, cancel=handle._cancel, between_steps=self._serve_urgent, job_id=handle.job_id,
+                    on_file=on_file, cancel=handle, between_steps=self._serve_urgent, job_id=handle.job_id,
                 )
                 on_done(run.run())
             finally:

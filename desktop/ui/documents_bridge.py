@@ -1,10 +1,9 @@
 """Qt signals in front of the documents worker thread (indexing, search), as engine_bridge.py does
-for the engine: the worker's callbacks emit queued signals; answers to a request come back to
+for the engine: the worker's callbacks go through a `GuiRelay`; answers to a request come back to
 the callback that asked, on the GUI thread."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from desktop.documents.worker import DocumentWorker, JobHandle
+from desktop.ui.tasks import GuiRelay
 
 
 class DocumentsBridge(QObject):
@@ -19,46 +19,34 @@ class DocumentsBridge(QObject):
     indexed = Signal(object)  # IndexReport: a job finished
     failed = Signal(str)  # a job failed as a whole
     collections_changed = Signal()
-    _answered = Signal(int, object)
-    _refused = Signal(int, str)
 
     def __init__(self, worker: DocumentWorker, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.worker = worker
-        self._ids = itertools.count(1)
-        self._waiting: dict[int, tuple[Callable[[Any], None], Callable[[str], None]]] = {}
-        self._answered.connect(self._on_answered)
-        self._refused.connect(self._on_refused)
+        self._relay = GuiRelay(self)
         self.indexed.connect(lambda _report: self.collections_changed.emit())
         self.job: JobHandle | None = None
 
     def request(self, submit: Callable[[Callable[[Any], None], Callable[[str], None]], None],
                 on_done: Callable[[Any], None], on_error: Callable[[str], None] = lambda _message: None) -> None:
         """Run `submit(done, error)` on the worker; `on_done` / `on_error` get the answer on this thread."""
-        request_id = next(self._ids)
-        self._waiting[request_id] = (on_done, on_error)
-        submit(lambda value: self._answered.emit(request_id, value),
-               lambda message: self._refused.emit(request_id, message))
-
-    def _on_answered(self, request_id: int, value: object) -> None:
-        on_done, _on_error = self._waiting.pop(request_id)
-        on_done(value)
-
-    def _on_refused(self, request_id: int, message: str) -> None:
-        _on_done, on_error = self._waiting.pop(request_id)
-        on_error(message)
+        submit(self._relay.to_gui(on_done), self._relay.to_gui(on_error))
 
     # -- indexing ------------------------------------------------------------------------
 
+    def _job_callbacks(self) -> tuple[Callable[[Any], None], Callable[[str], None], Callable[[Any], None]]:
+        """A job's done, failed and progress callbacks, each run on the GUI thread."""
+        relay = self._relay
+        return relay.to_gui(self.indexed.emit), relay.to_gui(self.failed.emit), relay.to_gui(self.progress.emit)
+
     def add_to_conversation(self, conversation_id: int, paths: Sequence[Path]) -> None:
-        self.job = self.worker.add_to_conversation(conversation_id, paths, self.indexed.emit, self.failed.emit,
-                                                   self.progress.emit)
+        self.job = self.worker.add_to_conversation(conversation_id, paths, *self._job_callbacks())
 
     def add(self, collection: str | int, paths: Sequence[Path]) -> None:
-        self.job = self.worker.add(collection, paths, self.indexed.emit, self.failed.emit, self.progress.emit)
+        self.job = self.worker.add(collection, paths, *self._job_callbacks())
 
     def sync(self, collection_id: int) -> None:
-        self.job = self.worker.sync(collection_id, self.indexed.emit, self.failed.emit, self.progress.emit)
+        self.job = self.worker.sync(collection_id, *self._job_callbacks())
 
     def cancel(self) -> None:
         self.worker.cancel()

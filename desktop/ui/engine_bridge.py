@@ -1,21 +1,22 @@
 """Qt signals in front of the engine worker thread.
 
-The worker calls back on its own thread; emitting a signal of this GUI-thread object from
-there queues the call into the GUI thread's event loop. Streamed text is coalesced on the
-worker side and flushed at most every ~30 ms, so a fast model cannot flood the event loop
-with one event per token.
+The worker calls back on its own thread; its callbacks go through a `GuiRelay`, so the signals
+are emitted on the GUI thread. Streamed text is coalesced on the worker side and flushed at
+most every ~30 ms, so a fast model cannot flood the event loop with one event per token.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from models.engine import CancelToken, EngineSettings, EngineWorker, GenerationStats, ModelInfo, SamplingParams
+from desktop.ui.tasks import GuiRelay
+from models.cancel import CancelToken
+from models.engine import EngineSettings, EngineWorker, GenerationStats, ModelInfo, SamplingParams
 from models.families import Message
 
 FLUSH_INTERVAL_S = 0.03
@@ -24,7 +25,7 @@ FLUSH_INTERVAL_S = 0.03
 class _Coalescer:
     """Collects streamed text on the worker thread; hands it on in batches."""
 
-    def __init__(self, emit: object) -> None:
+    def __init__(self, emit: Callable[[str], None]) -> None:
         self._emit = emit
         self._parts: list[str] = []
         self._last = 0.0
@@ -38,13 +39,13 @@ class _Coalescer:
                 return
             self._last = now
             chunk, self._parts = "".join(self._parts), []
-        self._emit(chunk)  # type: ignore[operator]
+        self._emit(chunk)
 
     def flush(self) -> None:
         with self._lock:
             chunk, self._parts = "".join(self._parts), []
         if chunk:
-            self._emit(chunk)  # type: ignore[operator]
+            self._emit(chunk)
 
 
 class EngineBridge(QObject):
@@ -61,6 +62,7 @@ class EngineBridge(QObject):
     def __init__(self, worker: EngineWorker, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._worker = worker
+        self._relay = GuiRelay(self)
         self._answer: CancelToken | None = None
         self.model: ModelInfo | None = None
         # Connected first, so these run before any other slot sees the signal.
@@ -82,29 +84,35 @@ class EngineBridge(QObject):
     def load(self, path: Path, settings: EngineSettings | None = None) -> None:
         """Load `path`; new engine `settings` (context, threads, offload) apply from this load on."""
         self.model_loading.emit(path.name)
-        self._worker.load(path, self.model_loaded.emit, self.model_failed.emit, settings=settings)
+        relay = self._relay
+        self._worker.load(path, relay.to_gui(self.model_loaded.emit), relay.to_gui(self.model_failed.emit),
+                          settings=settings)
 
     def set_template(self, name: str | None) -> None:
         """Render with the known-good template `name` from now on (None: the model's own)."""
-        self._worker.set_template(name, self.model_loaded.emit, self.request_failed.emit)
+        self._worker.set_template(name, self._relay.to_gui(self.model_loaded.emit),
+                                  self._relay.to_gui(self.request_failed.emit))
 
     def inspect(self, messages: Sequence[Message], thinking: bool | None = None) -> None:
-        self._worker.inspect_prompt(messages, self.prompt_inspected.emit, self.request_failed.emit, thinking)
+        self._worker.inspect_prompt(messages, self._relay.to_gui(self.prompt_inspected.emit),
+                                    self._relay.to_gui(self.request_failed.emit), thinking)
 
     def check_template(self) -> None:
-        self._worker.check_template(self.template_checked.emit, self.request_failed.emit)
+        self._worker.check_template(self._relay.to_gui(self.template_checked.emit),
+                                    self._relay.to_gui(self.request_failed.emit))
 
     def send(self, messages: Sequence[Message], params: SamplingParams | None = None,
              thinking: bool | None = None) -> None:
-        coalescer = _Coalescer(self.text_streamed.emit)
+        relay = self._relay
+        coalescer = _Coalescer(relay.to_gui(self.text_streamed.emit))
 
         def finished(stats: GenerationStats) -> None:
             coalescer.flush()
-            self.answer_finished.emit(stats)
+            relay.call(self.answer_finished.emit, stats)
 
         def failed(message: str) -> None:
             coalescer.flush()
-            self.answer_failed.emit(message)
+            relay.call(self.answer_failed.emit, message)
 
         self._answer = self._worker.chat(
             messages, params or SamplingParams(), coalescer.add, finished, failed, thinking=thinking

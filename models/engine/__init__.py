@@ -2,10 +2,11 @@
 cancel), its worker thread, prefix reuse, CPU and GPU facts, the template check against a
 model's vocabulary, embeddings and the bench."""
 
+from models.cancel import CancelToken
 from models.engine.bench import bench_messages, run_bench
 from models.engine.context_window import fit_to_context
-from models.engine.engine import Engine
 from models.engine.embedding import EmbeddingModel
+from models.engine.engine import Engine
 from models.engine.hardware import supports_gpu_offload
 from models.engine.output import Pieces
 from models.engine.template_check import (
@@ -19,7 +20,7 @@ from models.engine.template_check import (
     check_template,
     inspect_prompt,
 )
-from models.engine.values import CancelToken, EngineSettings, GenerationStats, ModelInfo, SamplingParams
+from models.engine.values import EngineSettings, GenerationStats, ModelInfo, SamplingParams
 from models.engine.worker import EngineWorker
 
 __all__ = [

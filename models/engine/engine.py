@@ -25,12 +25,13 @@ from pathlib import Path
 
 import llama_cpp
 
+from models.cancel import CancelToken
 from models.engine import cpu_kernels, hardware, llama_log
 from models.engine.chat_handlers import tolerant_chat_handlers
 from models.engine.context_window import FittedPrompt, fit_to_context
 from models.engine.output import Pieces, Shaper, StopStrings, shaped
 from models.engine.prefix_cache import PrefixCache
-from models.engine.values import CancelToken, EngineSettings, GenerationStats, ModelInfo, SamplingParams, StopReason
+from models.engine.values import EngineSettings, GenerationStats, ModelInfo, SamplingParams, StopReason
 from models.errors import EngineStateError, HearthModelError, ModelFileError, TemplateError
 from models.families import (
     CLOSE,

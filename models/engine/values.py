@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -83,16 +82,3 @@ class GenerationStats:
             + (f", {self.dropped_messages} old messages left out" if self.dropped_messages else "")
         )
 
-
-class CancelToken:
-    """Set from any thread; the engine checks it between tokens and inside prompt evaluation."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()

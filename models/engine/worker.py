@@ -14,9 +14,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+from models.cancel import CancelToken
 from models.engine.engine import Engine
 from models.engine.template_check import PromptInspection, TemplateReport, check_loaded, inspect_prompt
-from models.engine.values import CancelToken, EngineSettings, GenerationStats, ModelInfo, SamplingParams
+from models.engine.values import EngineSettings, GenerationStats, ModelInfo, SamplingParams
 from models.errors import HearthModelError
 from models.families import Message
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from models.cancel import CancelToken
 from models.errors import ChecksumMismatchError, DownloadError, GatedRepoError, RepoNotFoundError
 from models.hub.client import gated_message
 
@@ -75,29 +76,30 @@ class TransferStopped(Exception):
         self.reason: Literal["pause", "cancel"] = reason
 
 
-class TransferControl:
-    """Pause or cancel from any thread; the transfer notices between chunks."""
+class TransferControl(CancelToken):
+    """Pause or cancel from any thread; the transfer notices between chunks. A pause is a
+    cancellation that keeps the partial file for a later resume."""
 
     def __init__(self) -> None:
-        self._event = threading.Event()
+        super().__init__()
         self.reason: Literal["pause", "cancel"] | None = None
 
     def pause(self) -> None:
         if self.reason is None:
             self.reason = "pause"
-        self._event.set()
+        super().cancel()
 
     def cancel(self) -> None:
         self.reason = "cancel"
-        self._event.set()
+        super().cancel()
 
     def check(self) -> None:
-        if self._event.is_set():
+        if self.cancelled:
             raise TransferStopped(self.reason or "pause")
 
     def sleep(self, seconds: float) -> None:
         """Wait, waking at once if paused or cancelled."""
-        if self._event.wait(seconds):
+        if self.wait(seconds):
             self.check()
 
 

@@ -1,8 +1,4 @@
-"""`hearth docs ...` as a user runs it: a separate process, results on stdout, progress on stderr.
-
-Until `hearth` itself routes `docs` (desktop/cli.py), the same commands run through
-`python -m desktop.cli_docs`; the test switches to the `hearth` entry point by itself once it does.
-"""
+"""`hearth docs ...` as a user runs it: a separate process, results on stdout, progress on stderr."""
 
 from __future__ import annotations
 

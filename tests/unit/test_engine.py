@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from models.engine import CancelToken, Engine, EngineSettings, SamplingParams, hardware
+from models.cancel import CancelToken
+from models.engine import Engine, EngineSettings, SamplingParams, hardware
 from models.errors import ContextOverflowError, EngineStateError, ModelFileError
 
 HELLO = [{"role": "user", "content": "Hello there"}]

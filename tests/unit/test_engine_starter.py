@@ -6,7 +6,8 @@ import threading
 
 import pytest
 
-from models.engine import CancelToken, Engine, SamplingParams
+from models.cancel import CancelToken
+from models.engine import Engine, SamplingParams
 
 pytestmark = pytest.mark.starter
 

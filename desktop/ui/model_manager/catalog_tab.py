@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushBu
 
 from desktop.ui.model_manager.formatting import FitBadge, catalog_fits, params_text, size_text
 from desktop.ui.model_manager.services import ManagerContext
-from desktop.ui.model_manager.tasks import TaskFailure
 from desktop.ui.model_manager.widgets import MessageLine, is_dark, make_table, recolour_fit_column, set_fit, text_item
+from desktop.ui.tasks import TaskFailure
 from models.errors import HubError
 from models.fit import CatalogEntry, load_catalog
 from models.hub import DownloadRequest, HubClient

@@ -25,7 +25,7 @@ from desktop.ui.model_manager.hub_tab import HubTab
 from desktop.ui.model_manager.installed_tab import InstalledTab
 from desktop.ui.model_manager.progress_bridge import DownloadProgressBridge
 from desktop.ui.model_manager.services import ManagerContext
-from desktop.ui.model_manager.tasks import BackgroundTasks
+from desktop.ui.tasks import BackgroundTasks
 from models.engine import ModelInfo
 from models.fit import CatalogEntry, FitCorrections
 from models.hub import DownloadManager, HubClient

@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from desktop.ui.model_manager.formatting import size_text
 from desktop.ui.model_manager.services import ManagerContext
-from desktop.ui.model_manager.tasks import TaskFailure
 from desktop.ui.model_manager.widgets import MessageLine, make_table, text_item
+from desktop.ui.tasks import TaskFailure
 from models.library import DiscoveredModel, InstalledModel, add_discovered, discover, hf_cache_dir
 
 COLUMNS = ("Name", "Found in", "Size", "Location", "")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop.cli_models import params_text, size_text
+from desktop.text import duration_text, params_text, size_text
 from models.fit import (
     DEFAULT_MAX_CONTEXT,
     CatalogEntry,
@@ -28,18 +28,7 @@ from models.fit import (
 )
 from models.hub import HubClient, RepoListing
 
-__all__ = ["params_text", "size_text"]
-
-
-def duration_text(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    seconds = round(seconds)
-    if seconds >= 3600:
-        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
-    if seconds >= 60:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds} s"
+__all__ = ["duration_text", "params_text", "size_text"]
 
 
 def speed_text(bytes_per_s: float) -> str:

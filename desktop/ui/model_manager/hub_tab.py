@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.model_manager.formatting import FitBadge, listing_fits, size_text
 from desktop.ui.model_manager.services import ManagerContext
-from desktop.ui.model_manager.tasks import TaskFailure
 from desktop.ui.model_manager.widgets import MessageLine, is_dark, make_table, recolour_fit_column, set_fit, text_item
+from desktop.ui.tasks import TaskFailure
 from models.hub import DownloadRequest, RemoteModel, RepoListing, RepoSummary, gated_message
 
 SORTS = (

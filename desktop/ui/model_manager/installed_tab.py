@@ -27,8 +27,8 @@ from desktop.ui.model_manager.discover_panel import DiscoverPanel
 from desktop.ui.model_manager.formatting import FitBadge, installed_fit, params_text, short_sha, size_text
 from desktop.ui.model_manager.questions import ImportMode
 from desktop.ui.model_manager.services import ManagerContext
-from desktop.ui.model_manager.tasks import TaskFailure
 from desktop.ui.model_manager.widgets import MessageLine, is_dark, make_table, recolour_fit_column, set_fit, text_item
+from desktop.ui.tasks import TaskFailure
 from models.errors import HearthModelError, ModelFileError
 from models.families import ModelFacts, describe_model
 from models.files import read_gguf

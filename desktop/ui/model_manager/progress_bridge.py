@@ -6,8 +6,8 @@ bridge passes on every change of a job's state at once, and running progress at 
 `INTERVAL_S` apart per job; the newest update held back in between is sent by a GUI-thread
 timer, so the last bytes shown are never stale.
 
-Every update travels through one queued connection, in the order the bridge let it through,
-so a view never sees a job go back from "paused" to "running".
+Every update travels through one `GuiRelay`, in the order the bridge let it through, so a view
+never sees a job go back from "paused" to "running".
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from __future__ import annotations
 import threading
 import time
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
+from desktop.ui.tasks import GuiRelay
 from models.hub import DownloadManager, DownloadProgress, JobState
 
 
 class DownloadProgressBridge(QObject):
     progress_changed = Signal(object)  # DownloadProgress, delivered on the GUI thread
-    _arrived = Signal(object)
 
     INTERVAL_S = 0.1
 
@@ -35,7 +35,7 @@ class DownloadProgressBridge(QObject):
         self._closed = False
         self._timer = QTimer(self, interval=int(self.INTERVAL_S * 1000))
         self._timer.timeout.connect(self._on_timer_timeout)
-        self._arrived.connect(self._on_arrived, Qt.ConnectionType.QueuedConnection)
+        self._relay = GuiRelay(self)
         unsubscribe = manager.subscribe(self._on_manager_progress)
         self._unsubscribe = unsubscribe
         # A plain function, not a bound method: it must still work while this object is torn down.
@@ -67,10 +67,7 @@ class DownloadProgressBridge(QObject):
             self._send(progress)  # under the lock: the queue keeps the order decided here
 
     def _send(self, progress: DownloadProgress) -> None:
-        try:
-            self._arrived.emit(progress)
-        except RuntimeError:  # torn down between the check and the emit
-            self._closed = True
+        self._relay.call(self._on_arrived, progress)
 
     # -- the GUI thread ------------------------------------------------------------------------
 

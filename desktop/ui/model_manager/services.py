@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop.ui.model_manager.tasks import BackgroundTasks
+from desktop.ui.tasks import BackgroundTasks
 from models.fit import FitCorrections
 from models.hub import DownloadManager, HubClient
 from models.library import Library

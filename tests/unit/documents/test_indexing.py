@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from desktop.documents.indexing import index_paths, sync_collection
 from desktop.documents.retrieval import Retriever
 from desktop.documents.store import DocumentIndex
 from desktop.documents.types import IndexProgress, ParsedDocument
+from models.cancel import CancelToken
 from tests.fixtures.documents import write_docx, write_malformed, write_pdf
 
 
@@ -148,11 +148,11 @@ def test_cancel_stops_between_files_and_keeps_what_was_done(index: DocumentIndex
     folder.mkdir()
     for n in range(10):
         (folder / f"{n:02}.txt").write_text(f"document number {n}")
-    cancel = threading.Event()
+    cancel = CancelToken()
 
     def stop_after_three(progress: IndexProgress) -> None:
         if progress.files_done == 3:
-            cancel.set()
+            cancel.cancel()
 
     indexing.PROGRESS_INTERVAL_S, interval = 0.0, indexing.PROGRESS_INTERVAL_S
     try:

@@ -15,15 +15,15 @@ reason, and then exits 1 so a script notices.
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
+from desktop.cli.output import emit
 from desktop.errors import HearthError
 from desktop.paths import AppPaths
+from models.cancel import CancelToken
 
 DEFAULT_COLLECTION = "Documents"
 
@@ -57,13 +57,6 @@ def run_docs_command(args: argparse.Namespace, paths: AppPaths) -> int:
     handlers = {"add": _add, "list": _list, "search": _search, "rm": _remove}
     result: int = handlers[args.docs_command](args, paths)
     return result
-
-
-def _emit(args: argparse.Namespace, data: Any, lines: list[str]) -> None:
-    if args.json:
-        print(json.dumps(data, indent=2, default=str))
-    elif lines:
-        print("\n".join(lines))
 
 
 def _embedder(paths: AppPaths, keyword_only: bool) -> Any:
@@ -114,8 +107,8 @@ def _add(args: argparse.Namespace, paths: AppPaths) -> int:
     if missing:
         raise HearthError(f"No such file or folder: {missing[0]}.")
     paths.create()
-    cancel = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
+    cancel = CancelToken()
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
     embedder = _embedder(paths, args.keyword_only)
     try:
         with DocumentIndex.open(paths) as index:
@@ -135,7 +128,7 @@ def _add(args: argparse.Namespace, paths: AppPaths) -> int:
     summary = ", ".join(f"{n} {o}" for o, n in counts.items() if n or o in ("indexed", "failed"))
     lines = [f"{report.collection}: {summary} ({report.chunks} chunks in {report.elapsed_s:.1f} s)"]
     lines += [f"failed  {r.path}: {r.reason}" for r in report.failures]
-    _emit(args, data, lines)
+    emit(args, data, lines)
     if report.cancelled:
         print("Stopped; what was indexed so far is kept.", file=sys.stderr)
         return 130
@@ -169,7 +162,7 @@ def _list(args: argparse.Namespace, paths: AppPaths) -> int:
                      f"{c.chunk_count:7} chunks" for c in collections]
             if not collections:
                 print("No collections yet: add documents with `hearth docs add PATH`.", file=sys.stderr)
-    _emit(args, data, lines)
+    emit(args, data, lines)
     return 0
 
 
@@ -207,7 +200,7 @@ def _search(args: argparse.Namespace, paths: AppPaths) -> int:
         lines.append(f"[{n}] {chunk.file_name}{where} — {chunk.path}\n    {snippet(chunk.text)}")
     if not chunks:
         print("Nothing matched.", file=sys.stderr)
-    _emit(args, data, lines)
+    emit(args, data, lines)
     return 0
 
 
@@ -222,7 +215,7 @@ def _remove(args: argparse.Namespace, paths: AppPaths) -> int:
             collection = index.collection(args.collection)
             index.delete_collection(collection.id)
             data: dict[str, Any] = {"collection": collection.name, "removed_files": collection.file_count}
-            _emit(args, data, [f"Deleted the collection {collection.name} ({collection.file_count} files)."])
+            emit(args, data, [f"Deleted the collection {collection.name} ({collection.file_count} files)."])
             return 0
         target = normalise_root(args.path)
         collections = [index.collection(args.collection)] if args.collection else index.collections(True)
@@ -232,23 +225,6 @@ def _remove(args: argparse.Namespace, paths: AppPaths) -> int:
             where = f"the collection {args.collection}" if args.collection else "any collection"
             raise HearthError(f"{args.path} is not in {where}.")
     data = {"path": str(target), "removed_files": total, "collections": {k: v for k, v in removed.items() if v}}
-    _emit(args, data, [f"Removed {total} files under {target} from the index (the files themselves stay)."])
+    emit(args, data, [f"Removed {total} files under {target} from the index (the files themselves stay)."])
     return 0
 
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m desktop.cli_docs ACTION ...`: the same commands without the rest of `hearth`."""
-    parser = argparse.ArgumentParser(prog="hearth")
-    add_docs_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["docs", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return run_docs_command(args, AppPaths.default())
-    except HearthError as exc:
-        print(f"hearth: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -61,10 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--runs", type=int, default=3, help="repetitions; the median is reported")
 
-    from desktop.cli_models import add_models_parser
+    from desktop.cli.models import add_models_parser
 
     add_models_parser(commands)
-    from desktop.cli_docs import add_docs_parser
+    from desktop.cli.docs import add_docs_parser
 
     add_docs_parser(commands)
     return parser
@@ -92,10 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "bench":
             return _bench(args, paths)
         if args.command == "docs":
-            from desktop.cli_docs import run_docs_command
+            from desktop.cli.docs import run_docs_command
 
             return run_docs_command(args, paths)
-        from desktop.cli_models import run_models_command
+        from desktop.cli.models import run_models_command
 
         return run_models_command(args, paths)
     except HearthModelError as exc:
@@ -127,7 +127,8 @@ def _engine(args: argparse.Namespace, paths: AppPaths) -> Engine:
 
 
 def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
-    from models.engine import CancelToken, SamplingParams
+    from models.cancel import CancelToken
+    from models.engine import SamplingParams
 
     prompt = args.prompt if args.prompt is not None else sys.stdin.read()
     if not prompt.strip():

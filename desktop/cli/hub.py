@@ -12,9 +12,10 @@ import sys
 import time
 from typing import TextIO
 
-from desktop.cli_models import emit, fit_store, size_text
+from desktop.cli.output import emit
 from desktop.errors import HearthError
 from desktop.paths import AppPaths
+from desktop.text import duration_text, size_text
 from models.hub import DownloadProgress
 
 
@@ -36,7 +37,7 @@ def files(args: argparse.Namespace, paths: AppPaths) -> int:
 
     hub = HubClient()
     listing = hub.listing(args.repo)
-    estimates = estimate_listing(hub, listing, args.ctx, FitCorrections(fit_store(paths)))
+    estimates = estimate_listing(hub, listing, args.ctx, FitCorrections(paths.fit_corrections))
     rows = []
     gated = "  (gated: accept its licence on the Hub)" if listing.gated else ""
     lines = [f"{listing.repo_id} at {listing.revision[:12]}{gated}"]
@@ -94,7 +95,7 @@ def pull(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 class ProgressBar:
-    """`name  45% [#########.........] 2.2/4.9 GB  38.5 MB/s  ETA 1m10s` on one line of stderr."""
+    """`name  45% [#########.........] 2.2/4.9 GB  38.5 MB/s  1 min 10 s left` on one line of stderr."""
 
     WIDTH = 24
 
@@ -116,8 +117,7 @@ class ProgressBar:
         if progress.state == "done":
             rate = "verified (sha256)"
         else:
-            eta = "--" if progress.eta_s is None else _duration(progress.eta_s)
-            rate = f"{size_text(progress.speed)}/s  ETA {eta}"
+            rate = f"{size_text(progress.speed)}/s  {duration_text(progress.eta_s)} left"
         part = f" part {progress.part}/{progress.parts}" if progress.parts > 1 else ""
         line = (
             f"{progress.name}{part} {progress.fraction * 100:3.0f}% [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
@@ -136,11 +136,3 @@ class ProgressBar:
             self.stream.flush()
             self._drawn = False
 
-
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    if seconds >= 3600:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-    if seconds >= 60:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds}s"

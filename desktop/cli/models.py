@@ -13,18 +13,19 @@
     rm MODEL [--yes]          delete a model (asks first; a linked model's file stays)
 
 Every command takes --json. Answers go to stdout, progress and questions to stderr; errors are
-one line and a non-zero exit (see desktop.cli).
+one line and a non-zero exit (see desktop.cli.main).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
+from desktop.cli.output import emit
 from desktop.errors import HearthError
 from desktop.paths import AppPaths
+from desktop.text import params_text, size_text
 
 
 def add_models_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -64,7 +65,7 @@ def add_models_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 
 def run_models_command(args: argparse.Namespace, paths: AppPaths) -> int:
-    from desktop import cli_models_hub
+    from desktop.cli import hub
 
     command = args.models_command
     handlers = {
@@ -74,42 +75,18 @@ def run_models_command(args: argparse.Namespace, paths: AppPaths) -> int:
         "import": _import,
         "discover": _discover,
         "rm": _remove,
-        "search": cli_models_hub.search,
-        "files": cli_models_hub.files,
-        "pull": cli_models_hub.pull,
+        "search": hub.search,
+        "files": hub.files,
+        "pull": hub.pull,
     }
     return handlers[command](args, paths)
-
-
-def emit(args: argparse.Namespace, data: Any, lines: list[str]) -> int:
-    if args.json:
-        print(json.dumps(data, indent=2, default=str))
-    elif lines:
-        print("\n".join(lines))
-    return 0
-
-
-def size_text(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(n) < 1000 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} TB"
-
-
-def params_text(n: int | None) -> str:
-    if not n:
-        return "?"
-    if n >= 1e9:
-        return f"{n / 1e9:.1f}B"
-    return f"{n / 1e6:.0f}M" if n >= 1e6 else f"{n / 1e3:.0f}K"
 
 
 def _list(args: argparse.Namespace, paths: AppPaths) -> int:
     from models.fit import FitCorrections, estimate_for_files, judge_fit
     from models.library import STARTER_SHA256, InstalledModel, Library, ModelFile, starter_model_path
 
-    corrections = FitCorrections(fit_store(paths))
+    corrections = FitCorrections(paths.fit_corrections)
     models = Library(paths.models).models()
     starter = starter_model_path()
     if starter is not None:
@@ -146,10 +123,6 @@ def _list(args: argparse.Namespace, paths: AppPaths) -> int:
     return emit(args, rows, lines)
 
 
-def fit_store(paths: AppPaths) -> Any:
-    return paths.fit_corrections
-
-
 def _info(args: argparse.Namespace, paths: AppPaths) -> int:
     from models.engine import check_model_file
     from models.families import describe_model
@@ -161,7 +134,7 @@ def _info(args: argparse.Namespace, paths: AppPaths) -> int:
     info = validate_model(path)
     facts = describe_model(info)
     model = Library(paths.models).find_by_path(path)
-    corrections = FitCorrections(fit_store(paths))
+    corrections = FitCorrections(paths.fit_corrections)
     summary: dict[str, Any] = {
         "name": model.name if model else info.path.stem,
         "title": info.name,
