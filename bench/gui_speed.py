@@ -190,10 +190,8 @@ def run(n_tokens: int) -> dict[str, Any]:
     rate = 10 * max(alone.generation_tokens_per_s, 50.0)
     replay = ReplayWorker(pieces, rate)
     window.controller.new_conversation()
-    window.bridge = window.controller.bridge = EngineBridge(replay)  # type: ignore[arg-type]
+    window.bridge = window.controller.bridge = window.controller.answers.engine = EngineBridge(replay)  # type: ignore[arg-type]
     window.bridge.model = loaded[0]
-    window.bridge.text_streamed.connect(window.controller._on_bridge_text_streamed)
-    window.bridge.answer_finished.connect(window.controller._on_bridge_answer_finished)
     fast = stream_once(window, app)
 
     # 3. Open a 10,000-message conversation.

@@ -5,7 +5,7 @@
     python -m tests.compat_table --check    exit 1 if README.md's table differs from the collected tests
 
 A cell says ✓ only where a test marked `compat(<column>)` runs for that row's model
-(tests/unit/families, parametrized over `model`); what a cell adds ("folded by Hearth",
+(tests/unit/models/families, parametrized over `model`); what a cell adds ("folded by Hearth",
 "merged by Hearth", the reasoning style) is the expectation those tests assert, read from the
 same registry (tests/fixtures/families.py). `--write` counts only tests that passed; `--check`
 (the staleness test) collects without running, which matches whenever the suite is green.
@@ -119,7 +119,7 @@ def exercised(run: bool) -> tuple[set[tuple[str, str]], dict[str, Any]]:
     """(model, column) pairs the family tests cover: collected, or (with `run`) passed."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "compat.json"
-        command = [sys.executable, "-m", "pytest", "tests/unit/families", "-p", "tests.compat_table", "-q"]
+        command = [sys.executable, "-m", "pytest", "tests/unit/models/families", "-p", "tests.compat_table", "-q"]
         if not run:
             command.append("--collect-only")
         result = subprocess.run(command, cwd=ROOT, env={**os.environ, _OUT: str(out)}, capture_output=True, text=True)

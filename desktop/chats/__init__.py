@@ -3,6 +3,7 @@
 Qt-free (an import-linter contract keeps it so); the window drives it from the GUI thread.
 """
 
+from desktop.chats.conversation import AnswerEngine, AnswerEvents, Conversations, Grounding
 from desktop.chats.errors import NotFoundError, StoreError
 from desktop.chats.export import JSON_FORMAT, JSON_FORMAT_VERSION
 from desktop.chats.grouping import group_by_date
@@ -32,8 +33,12 @@ __all__ = [
     "PURGE_AFTER_S",
     "ROLES",
     "STATUSES",
+    "AnswerEngine",
+    "AnswerEvents",
     "ChatStore",
     "Conversation",
+    "Conversations",
+    "Grounding",
     "Message",
     "NotFoundError",
     "SearchHit",

@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="stream one answer to stdout")
     _add_model_options(chat)
     chat.add_argument("-s", "--system", help="system prompt")
-    chat.add_argument("--temperature", type=float, default=0.7)
+    chat.add_argument("--temperature", type=float, help="default: what the model's family recommends")
     chat.add_argument("--seed", type=int)
     chat.add_argument("--max-tokens", type=int, metavar="N")
     chat.add_argument("--stats", action="store_true", help="print speed figures to stderr")
@@ -128,7 +128,7 @@ def _engine(args: argparse.Namespace, paths: AppPaths) -> Engine:
 
 def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
     from models.cancel import CancelToken
-    from models.engine import SamplingParams
+    from models.families import sampling_for
 
     prompt = args.prompt if args.prompt is not None else sys.stdin.read()
     if not prompt.strip():
@@ -142,7 +142,9 @@ def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
     assert engine.model is not None
     if engine.model.template_source == "fallback":
         print("Note: this model has no chat template; Hearth formats the chat as ChatML.", file=sys.stderr)
-    params = SamplingParams(temperature=args.temperature, seed=args.seed, max_tokens=args.max_tokens)
+    # The family's recommended sampling, then the flags given: the same rule as the window's.
+    family = engine.model.facts.family_key if engine.model.facts else None
+    params = sampling_for(family, {"temperature": args.temperature, "seed": args.seed, "max_tokens": args.max_tokens})
     citations = None
     if args.docs:
         from desktop.documents import grounded_chat

@@ -30,6 +30,7 @@ from desktop.documents.errors import (
     IndexStoreError,
     UnsupportedFormatError,
 )
+from desktop.documents.grounding import DocumentGrounding
 from desktop.documents.indexing import IndexOptions, IndexRun, index_paths, sync_collection
 from desktop.documents.parsers import SUPPORTED_SUFFIXES, parse
 from desktop.documents.prompt import GROUNDING_INSTRUCTIONS, build_grounded_messages
@@ -61,6 +62,7 @@ __all__ = [
     "CollectionNotFoundError",
     "DamagedDocumentError",
     "DocumentError",
+    "DocumentGrounding",
     "DocumentIndex",
     "DocumentTooLargeError",
     "DocumentWorker",

@@ -11,7 +11,7 @@ Sizes: 256 estimated tokens, about 1,000 characters of English, fits every suppo
 model's window (all-MiniLM: 256 word pieces, bge-small: 512, nomic-embed-text: 8,192) and puts
 5 sources in about 1,300 tokens of prompt, which leaves room for an answer in a 4,096-token
 context. Overlap 32 tokens (an eighth): a sentence or two. On the retrieval-quality test
-(tests/unit/documents/test_retrieval_quality.py, short docstring sections) the size hardly
+(tests/unit/desktop/documents/test_retrieval_quality.py, short docstring sections) the size hardly
 mattered: 128/256/512 tokens gave BM25 recall@5 0.80/0.77/0.77 and vector recall@5
 0.90/0.87/0.87, because sections there are shorter than any of them.
 

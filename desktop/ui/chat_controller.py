@@ -1,9 +1,7 @@
-"""What happens when the user chats: the store, the engine bridge and the views, tied together.
-
-The conversation store is the truth. A sent message is written before the model sees it; an
-answer is a "streaming" row flushed at least once a second, finished with its statistics. The
-view is rebuilt from the store whenever the thread changes shape (edit, regenerate, delete,
-paging through alternatives); streamed text goes to the view and the store side by side.
+"""What the user sees while chatting: the conversation flow (desktop.chats.Conversations) tied to
+the views. The flow writes to the store and talks to the engine; this controller shows what it
+does. The view is rebuilt from the store whenever the thread changes shape (edit, regenerate,
+delete, paging through alternatives); streamed text goes to the answer's widget.
 """
 
 from __future__ import annotations
@@ -11,41 +9,29 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop.chats import (
+    AnswerEvents,
     ChatStore,
     Conversation,
+    Conversations,
     Message,
     SearchHit,
-    StreamingWriter,
     group_by_date,
     title_from_message,
 )
-from desktop.chats.prompt import build_messages
-from desktop.documents import Retrieval, build_grounded_messages
+from desktop.documents import DocumentGrounding
 from desktop.ui.conversation_view import ConversationView
 from desktop.ui.documents_panel import DocumentsPanel
 from desktop.ui.engine_bridge import EngineBridge
-from desktop.ui.settings_panel import sampling_params, thinking_choice
 from desktop.ui.sidebar import Sidebar
 from models.engine import GenerationStats
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class _Stream:
-    conversation_id: int
-    message_id: int
-    writer: StreamingWriter
-    text: str = ""
-    waiting_for_sources: bool = False  # the documents search runs before the model is asked
-    extra: dict[str, Any] = field(default_factory=dict)  # citations and notes, kept with the answer
 
 
 class ChatController(QObject):
@@ -59,11 +45,10 @@ class ChatController(QObject):
         self.store, self.bridge, self.view, self.sidebar = store, bridge, view, sidebar
         self.documents = documents
         self.conversation: Conversation | None = None
-        self._stream: _Stream | None = None
+        self.answers = Conversations(store, bridge, AnswerEvents(
+            started=self._on_answer_started, streamed=self._on_answer_streamed, finished=self._on_answer_finished,
+        ))
         self._sidebar_shown: object = None
-        bridge.text_streamed.connect(self._on_bridge_text_streamed)
-        bridge.answer_finished.connect(self._on_bridge_answer_finished)
-        bridge.answer_failed.connect(self._on_bridge_answer_failed)
         view.edit_submitted.connect(self.edit_message)
         view.regenerate_requested.connect(self.regenerate)
         view.delete_requested.connect(self.delete_message)
@@ -77,7 +62,7 @@ class ChatController(QObject):
 
     @property
     def busy(self) -> bool:
-        return self._stream is not None
+        return self.answers.busy
 
     # -- conversations -------------------------------------------------------------------
 
@@ -123,7 +108,8 @@ class ChatController(QObject):
         self.refresh_sidebar()
 
     def delete_conversation(self, conversation_id: int) -> None:
-        if self._stream and self._stream.conversation_id == conversation_id:
+        streaming = self.answers.streaming
+        if streaming is not None and streaming[0].conversation_id == conversation_id:
             self.stop()
         title = self.store.get_conversation(conversation_id).title
         self.store.delete_conversation(conversation_id)
@@ -181,25 +167,19 @@ class ChatController(QObject):
     def send(self, text: str, settings: dict[str, Any], system_prompt: str) -> None:
         if self.busy or self.bridge.model is None:
             return
-        self.ensure_conversation(title_from_message(text), settings, system_prompt)
-        assert self.conversation is not None
-        user = self.store.add_message(self.conversation.id, "user", text)
-        self.view.append_message(user)
-        self._answer(user)
+        conversation = self.ensure_conversation(title_from_message(text), settings, system_prompt)
+        self.answers.send(conversation, text, self._grounding())
         self.refresh_sidebar()
 
     def regenerate(self, assistant_id: int) -> None:
-        message = self.store.get_message(assistant_id)
-        if self.busy or message.parent_id is None:
+        if self.busy or self.bridge.model is None or self.store.get_message(assistant_id).parent_id is None:
             return
-        self._answer(self.store.get_message(message.parent_id), rebuild=True)
+        self.answers.regenerate(assistant_id, self._grounding())
 
     def edit_message(self, user_id: int, text: str) -> None:
-        original = self.store.get_message(user_id)
-        if self.busy:
+        if self.busy or self.bridge.model is None:
             return
-        edited = self.store.add_message(original.conversation_id, "user", text, parent_id=original.parent_id)
-        self._answer(edited, rebuild=True)
+        self.answers.edit(user_id, text, self._grounding())
 
     def delete_message(self, message_id: int) -> None:
         if self.busy:
@@ -218,118 +198,56 @@ class ChatController(QObject):
             self._show_thread()
 
     def stop(self) -> None:
-        if self._stream is not None and self._stream.waiting_for_sources:
-            self._finish({"stop_reason": "cancelled"}, "cancelled")  # the model was not asked yet
-            return
-        self.bridge.stop()
+        self.answers.stop()
 
     def close(self) -> None:
         """The window is closing: stop the answer and keep what it said so far."""
-        if self._stream is not None:
-            self.bridge.stop()
-            self._finish({"stop_reason": "cancelled"}, "cancelled")
+        self.answers.close()
 
-    # -- answering -----------------------------------------------------------------------
+    def _grounding(self) -> DocumentGrounding | None:
+        """The documents attached to this conversation, searched before the model is asked."""
+        collections = self.documents.attached_ids if self.documents is not None else []
+        if not collections or self.documents is None or self.bridge.model is None:
+            return None
+        # Sources take at most half the context: the history and the answer need the rest.
+        return DocumentGrounding(self.documents.docs.retrieve, collections, self.bridge.model.context_length // 2)
 
-    def _answer(self, user: Message, rebuild: bool = False) -> None:
-        assert self.conversation is not None
-        self.conversation = self.store.get_conversation(self.conversation.id)
-        model = self.bridge.model
-        assert model is not None
-        settings = dict(self.conversation.settings)
-        thread = self.store.thread(self.conversation.id)
-        # What the model sees ends at the message it answers, whatever came after it before.
-        thread = thread[: [m.id for m in thread].index(user.id) + 1]
-        answer = self.store.add_message(
-            self.conversation.id, "assistant", "", parent_id=user.id, model=model.name,
-            settings=settings, status="streaming",
-        )
-        stream = self._stream = _Stream(self.conversation.id, answer.id, StreamingWriter(self.store, answer.id))
-        if rebuild:
+    # -- the answer, as the flow writes it -----------------------------------------------
+
+    def _on_answer_started(self, answer: Message, rebuilt: bool) -> None:
+        self.conversation = self.store.get_conversation(answer.conversation_id)
+        if rebuilt:
             self._show_thread()
         else:
+            assert answer.parent_id is not None
+            self.view.append_message(self.store.get_message(answer.parent_id))
             self.view.append_message(answer)
-        self.view.widgets[answer.id].begin_stream()
+            self.view.widgets[answer.id].begin_stream()
         self.view.clear_error()
         self.busy_changed.emit(True)
-        system_prompt = self.conversation.system_prompt
-        collections = self.documents.attached_ids if self.documents is not None else []
-        if not collections:
-            self.bridge.send(build_messages(system_prompt, thread), sampling_params(settings),
-                             thinking_choice(settings))
-            return
-        # Documents attached: search them first (on their own thread), then ask with the sources.
-        stream.waiting_for_sources = True
-        assert self.documents is not None
-        self.documents.docs.retrieve(
-            user.content, collections,
-            lambda found: self._send_grounded(stream, thread, settings, found),
-            lambda error: self._send_grounded(stream, thread, settings, None, error),
-        )
 
-    def _send_grounded(self, stream: _Stream, thread: list[Message], settings: dict[str, Any],
-                       found: Retrieval | None, error: str | None = None) -> None:
-        if self._stream is not stream or not stream.waiting_for_sources:
-            return  # stopped while the documents were searched
-        stream.waiting_for_sources = False
-        assert self.conversation is not None and self.bridge.model is not None
-        system_prompt, question = self.conversation.system_prompt, thread[-1].content
-        notes = []
-        if found is None:
-            notes.append(f"The documents could not be searched ({error}); this answer does not use them.")
-            messages = build_messages(system_prompt, thread)
-        else:
-            history = build_messages("", thread[:-1])
-            # Sources take at most half the context: the history and the answer need the rest.
-            messages, citations = build_grounded_messages(
-                question, found.chunks, system_prompt, history,
-                max_source_tokens=self.bridge.model.context_length // 2,
-            )
-            stream.extra["citations"] = [c.as_dict() for c in citations]
-            if found.notice:
-                notes.append(found.notice)
-            if found.still_indexing:
-                notes.append("Some documents are still being indexed: this answer used the files ready so far.")
-        stream.extra["notes"] = notes
-        self.bridge.send(messages, sampling_params(settings), thinking_choice(settings))
-
-    def _on_bridge_text_streamed(self, text: str) -> None:
-        stream = self._stream
-        if stream is None:
-            return
-        stream.text += text
-        stream.writer.append(text)
-        if self._showing(stream.conversation_id):
-            widget = self.view.widgets.get(stream.message_id)
+    def _on_answer_streamed(self, answer: Message, text: str) -> None:
+        if self._showing(answer.conversation_id):
+            widget = self.view.widgets.get(answer.id)
             if widget is not None:
                 widget.append_stream(text)
 
-    def _on_bridge_answer_finished(self, stats: GenerationStats) -> None:
-        status = "cancelled" if stats.stop_reason == "cancelled" else "complete"
-        self._finish(asdict(stats), status)
-        if stats.dropped_messages:
-            self._notice_on_answer(f"{stats.dropped_messages} older messages did not fit the context and were "
-                                   "left out of what the model saw.")
-        model = self.bridge.model
-        if model is not None:
-            self.context_used.emit(stats.prompt_tokens + stats.generated_tokens, model.context_length)
-
-    def _on_bridge_answer_failed(self, error: str) -> None:
-        self._finish({"error": error}, "failed")
-        self.view.show_error(error)
-
-    def _finish(self, stats: dict[str, Any], status: str) -> None:
-        stream, self._stream = self._stream, None
-        if stream is None:
-            return
-        stream.writer.finish({**stats, **stream.extra}, status)
-        if self._showing(stream.conversation_id):
-            widget = self.view.widgets.get(stream.message_id)
+    def _on_answer_finished(self, answer: Message, stats: GenerationStats | None) -> None:
+        if self._showing(answer.conversation_id):
+            widget = self.view.widgets.get(answer.id)
             if widget is not None:
-                widget.show_message(self.store.get_message(stream.message_id))
+                widget.show_message(answer)
                 widget.set_actions_enabled(True)
         self.busy_changed.emit(False)
         self.refresh_sidebar()
+        if answer.status == "failed":
+            self.view.show_error(str((answer.stats or {}).get("error", "The answer failed.")))
+        if stats is not None and stats.dropped_messages:
+            self._notice_on_answer(f"{stats.dropped_messages} older messages did not fit the context and were "
+                                   "left out of what the model saw.")
+        model = self.bridge.model
+        if stats is not None and model is not None:
+            self.context_used.emit(stats.prompt_tokens + stats.generated_tokens, model.context_length)
 
     def _notice_on_answer(self, text: str) -> None:
         if self.conversation is not None:
@@ -347,11 +265,13 @@ class ChatController(QObject):
         assert self.conversation is not None
         thread = self.store.thread(self.conversation.id)
         self.view.show_thread(thread, self.store.alternative_positions(self.conversation.id))
-        stream = self._stream
-        if stream is not None and self._showing(stream.conversation_id) and stream.message_id in self.view.widgets:
-            widget = self.view.widgets[stream.message_id]
-            widget.begin_stream()
-            widget.append_stream(stream.text)
+        streaming = self.answers.streaming
+        if streaming is not None and self._showing(streaming[0].conversation_id):
+            answer, text = streaming
+            widget = self.view.widgets.get(answer.id)
+            if widget is not None:
+                widget.begin_stream()
+                widget.append_stream(text)
         last_stats = next((m.stats for m in reversed(thread) if m.role == "assistant" and m.stats), None)
         used = (last_stats.get("prompt_tokens", 0) + last_stats.get("generated_tokens", 0)) if last_stats else 0
         self.context_used.emit(used, self._context_length())

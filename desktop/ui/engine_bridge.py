@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop.ui.tasks import GuiRelay
 from models.cancel import CancelToken
 from models.engine import EngineSettings, EngineWorker, GenerationStats, ModelInfo, SamplingParams
-from models.families import Message
+from models.families import Message, sampling_for, thinking_choice
 
 FLUSH_INTERVAL_S = 0.03
 
@@ -101,22 +102,66 @@ class EngineBridge(QObject):
         self._worker.check_template(self._relay.to_gui(self.template_checked.emit),
                                     self._relay.to_gui(self.request_failed.emit))
 
-    def send(self, messages: Sequence[Message], params: SamplingParams | None = None,
-             thinking: bool | None = None) -> None:
-        relay = self._relay
-        coalescer = _Coalescer(relay.to_gui(self.text_streamed.emit))
+    @property
+    def model_name(self) -> str | None:
+        return self.model.name if self.model is not None else None
+
+    def answer(
+        self,
+        messages: Sequence[Message],
+        settings: Mapping[str, Any],
+        on_text: Callable[[str], None],
+        on_done: Callable[[GenerationStats], None],
+        on_error: Callable[[str], None],
+    ) -> CancelToken:
+        """An answer sampled as the conversation's `settings` say, on top of the loaded model's
+        family defaults (the conversation flow's `AnswerEngine`). Callbacks run on the GUI thread."""
+        family = self.model.facts.family_key if self.model is not None and self.model.facts else None
+        params = sampling_for(family, settings)
+        return self.send(messages, params, thinking_choice(settings), on_text, on_done, on_error)
+
+    def send(
+        self,
+        messages: Sequence[Message],
+        params: SamplingParams | None = None,
+        thinking: bool | None = None,
+        on_text: Callable[[str], None] | None = None,
+        on_done: Callable[[GenerationStats], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
+    ) -> CancelToken:
+        """Queue an answer; its text, then its end, arrive on the GUI thread: through the given
+        callbacks and the bridge's signals (the callbacks first)."""
+
+        def streamed(text: str) -> None:
+            if on_text is not None:
+                on_text(text)
+            self.text_streamed.emit(text)
 
         def finished(stats: GenerationStats) -> None:
-            coalescer.flush()
-            relay.call(self.answer_finished.emit, stats)
+            if on_done is not None:
+                on_done(stats)
+            self.answer_finished.emit(stats)
 
         def failed(message: str) -> None:
+            if on_error is not None:
+                on_error(message)
+            self.answer_failed.emit(message)
+
+        relay = self._relay
+        coalescer = _Coalescer(relay.to_gui(streamed))
+
+        def worker_finished(stats: GenerationStats) -> None:
             coalescer.flush()
-            relay.call(self.answer_failed.emit, message)
+            relay.call(finished, stats)
+
+        def worker_failed(message: str) -> None:
+            coalescer.flush()
+            relay.call(failed, message)
 
         self._answer = self._worker.chat(
-            messages, params or SamplingParams(), coalescer.add, finished, failed, thinking=thinking
+            messages, params or SamplingParams(), coalescer.add, worker_finished, worker_failed, thinking=thinking
         )
+        return self._answer
 
     def stop(self) -> None:
         if self._answer is not None:

@@ -35,13 +35,13 @@ from desktop.ui.header import Header
 from desktop.ui.markdown import MarkdownRenderer
 from desktop.ui.model_manager import ModelManagerWindow, ModelServices, create_model_manager
 from desktop.ui.settings_dialog import SettingsDialog
-from desktop.ui.settings_panel import SettingsPanel, thinking_choice
+from desktop.ui.settings_panel import SettingsPanel
 from desktop.ui.sidebar import Sidebar
 from desktop.ui.template_doctor import TemplateDoctor
 from desktop.ui.themes import ThemeManager
 from desktop.ui.welcome import WelcomeDialog
 from models.engine import ModelInfo
-from models.families import recommended_sampling
+from models.families import recommended_sampling, thinking_choice
 from models.fit import FitCorrections, Recommendation, learn_from_load
 
 log = logging.getLogger(__name__)

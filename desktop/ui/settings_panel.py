@@ -17,37 +17,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models.engine import SamplingParams
+from models.families import DEFAULT_SETTINGS, thinking_choice
 
-DEFAULTS: dict[str, Any] = {
-    "temperature": SamplingParams.temperature,
-    "top_p": SamplingParams.top_p,
-    "top_k": SamplingParams.top_k,
-    "min_p": SamplingParams.min_p,
-    "repeat_penalty": SamplingParams.repeat_penalty,
-    "max_tokens": 0,  # 0: no limit but the context
-    "context_length": 8192,
-    "seed": -1,  # -1: a fresh seed for every answer
-}
-
-
-def thinking_choice(settings: dict[str, Any]) -> bool | None:
-    """The conversation's reasoning switch; None keeps the template's own default."""
-    value = settings.get("thinking")
-    return value if isinstance(value, bool) else None
-
-
-def sampling_params(settings: dict[str, Any]) -> SamplingParams:
-    merged = {**DEFAULTS, **settings}
-    return SamplingParams(
-        temperature=float(merged["temperature"]),
-        top_p=float(merged["top_p"]),
-        top_k=int(merged["top_k"]),
-        min_p=float(merged["min_p"]),
-        repeat_penalty=float(merged["repeat_penalty"]),
-        max_tokens=int(merged["max_tokens"]) or None,
-        seed=int(merged["seed"]) if int(merged["seed"]) >= 0 else None,
-    )
+# The sampling defaults (models.families decides them for every entry point), and the context a
+# model loads with, which the panel shows beside them.
+DEFAULTS: dict[str, Any] = {**DEFAULT_SETTINGS, "context_length": 8192}
 
 
 class SettingsPanel(QWidget):

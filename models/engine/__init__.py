@@ -20,8 +20,9 @@ from models.engine.template_check import (
     check_template,
     inspect_prompt,
 )
-from models.engine.values import EngineSettings, GenerationStats, ModelInfo, SamplingParams
+from models.engine.values import EngineSettings, GenerationStats, ModelInfo
 from models.engine.worker import EngineWorker
+from models.families import SamplingParams
 
 __all__ = [
     "CancelToken",

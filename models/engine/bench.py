@@ -6,7 +6,7 @@ import statistics
 from typing import Any
 
 from models.engine.engine import Engine
-from models.engine.values import SamplingParams
+from models.families import SamplingParams
 
 # Long enough that prompt processing runs in full batches; asks for an answer that does not stop early.
 _PASSAGE = (

@@ -31,7 +31,7 @@ from models.engine.chat_handlers import tolerant_chat_handlers
 from models.engine.context_window import FittedPrompt, fit_to_context
 from models.engine.output import Pieces, Shaper, StopStrings, shaped
 from models.engine.prefix_cache import PrefixCache
-from models.engine.values import EngineSettings, GenerationStats, ModelInfo, SamplingParams, StopReason
+from models.engine.values import EngineSettings, GenerationStats, ModelInfo, StopReason
 from models.errors import EngineStateError, HearthModelError, ModelFileError, TemplateError
 from models.families import (
     CLOSE,
@@ -42,6 +42,7 @@ from models.families import (
     Message,
     PromptOpenedThinking,
     Rendered,
+    SamplingParams,
     build_template,
     choose_template,
     describe_model,

@@ -31,17 +31,6 @@ class EngineSettings:
 
 
 @dataclass(frozen=True)
-class SamplingParams:
-    temperature: float = 0.7
-    top_p: float = 0.95
-    top_k: int = 40
-    min_p: float = 0.05
-    repeat_penalty: float = 1.0
-    max_tokens: int | None = None  # None: until the model stops or the context is full
-    seed: int | None = None  # None: a fresh random seed per answer
-
-
-@dataclass(frozen=True)
 class ModelInfo:
     path: Path
     name: str

@@ -17,9 +17,9 @@ from typing import TypeVar
 from models.cancel import CancelToken
 from models.engine.engine import Engine
 from models.engine.template_check import PromptInspection, TemplateReport, check_loaded, inspect_prompt
-from models.engine.values import EngineSettings, GenerationStats, ModelInfo, SamplingParams
+from models.engine.values import EngineSettings, GenerationStats, ModelInfo
 from models.errors import HearthModelError
-from models.families import Message
+from models.families import Message, SamplingParams
 
 log = logging.getLogger(__name__)
 

@@ -25,10 +25,19 @@ from models.families.reasoning import (
     strip_reasoning,
 )
 from models.families.registry import FAMILIES, Family, detect_family, family_of, get_family
-from models.families.sampling import RECOMMENDED, recommended_sampling
+from models.families.sampling import (
+    DEFAULT_SETTINGS,
+    RECOMMENDED,
+    SamplingParams,
+    default_settings,
+    recommended_sampling,
+    sampling_for,
+    thinking_choice,
+)
 
 __all__ = [
     "CLOSE",
+    "DEFAULT_SETTINGS",
     "FALLBACK_TEMPLATE",
     "FAMILIES",
     "FOLDED_SYSTEM",
@@ -43,9 +52,11 @@ __all__ = [
     "ModelFacts",
     "PromptOpenedThinking",
     "Rendered",
+    "SamplingParams",
     "TemplateRenderError",
     "build_template",
     "choose_template",
+    "default_settings",
     "describe_model",
     "detect_family",
     "family_of",
@@ -56,8 +67,10 @@ __all__ = [
     "opened_in_prompt",
     "recommended_sampling",
     "render_adapted",
+    "sampling_for",
     "split_reasoning",
     "strip_reasoning",
     "template_names",
+    "thinking_choice",
     "unrenderable_message",
 ]

@@ -1,12 +1,39 @@
-"""Sampling settings each family's authors recommend (their model cards and generation configs).
+"""How an answer is sampled, decided in one place for the window, `hearth chat` and any server.
 
-A new conversation starts from these; the user's own changes are kept with the conversation.
-Families not listed, and models of no known family, use SamplingParams' defaults.
+`sampling_for(family_key, settings)` starts from Hearth's defaults, applies what the family's
+authors recommend (their model cards and generation configs), then the user's own settings (a
+conversation's, or command-line flags). Families not listed, and models of no known family,
+use the defaults.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    temperature: float = 0.7
+    top_p: float = 0.95
+    top_k: int = 40
+    min_p: float = 0.05
+    repeat_penalty: float = 1.0
+    max_tokens: int | None = None  # None: until the model stops or the context is full
+    seed: int | None = None  # None: a fresh random seed per answer
+
+
+# Settings as a conversation stores them: max_tokens 0 is "no limit", seed -1 "a fresh one".
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "temperature": SamplingParams.temperature,
+    "top_p": SamplingParams.top_p,
+    "top_k": SamplingParams.top_k,
+    "min_p": SamplingParams.min_p,
+    "repeat_penalty": SamplingParams.repeat_penalty,
+    "max_tokens": 0,
+    "seed": -1,
+}
 
 RECOMMENDED: dict[str, dict[str, Any]] = {
     "llama3": {"temperature": 0.6, "top_p": 0.9},
@@ -22,4 +49,32 @@ RECOMMENDED: dict[str, dict[str, Any]] = {
 
 
 def recommended_sampling(family_key: str | None) -> dict[str, Any]:
+    """The family's recommended values alone (what a settings view shows as its defaults)."""
     return dict(RECOMMENDED.get(family_key or "", {}))
+
+
+def default_settings(family_key: str | None) -> dict[str, Any]:
+    """Every sampling setting for a new conversation with a model of this family."""
+    return {**DEFAULT_SETTINGS, **recommended_sampling(family_key)}
+
+
+def sampling_for(family_key: str | None, settings: Mapping[str, Any] | None = None) -> SamplingParams:
+    """The sampling for an answer: defaults, then the family's recommendation, then `settings`
+    (keys of DEFAULT_SETTINGS; others are ignored, a None value means "not set")."""
+    given = {k: v for k, v in (settings or {}).items() if k in DEFAULT_SETTINGS and v is not None}
+    merged = {**default_settings(family_key), **given}
+    return SamplingParams(
+        temperature=float(merged["temperature"]),
+        top_p=float(merged["top_p"]),
+        top_k=int(merged["top_k"]),
+        min_p=float(merged["min_p"]),
+        repeat_penalty=float(merged["repeat_penalty"]),
+        max_tokens=int(merged["max_tokens"]) or None,
+        seed=int(merged["seed"]) if int(merged["seed"]) >= 0 else None,
+    )
+
+
+def thinking_choice(settings: Mapping[str, Any]) -> bool | None:
+    """The conversation's reasoning switch; None keeps the template's own default."""
+    value = settings.get("thinking")
+    return value if isinstance(value, bool) else None

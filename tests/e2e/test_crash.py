@@ -26,7 +26,11 @@ def test_killed_mid_answer_keeps_everything_flushed(tmp_path: Path) -> None:
         try:
             assert proc.stdout is not None
             assert proc.stdout.readline().strip() == "STREAMING", log.read_text()
-            time.sleep(2.5)  # the writer flushes at least once a second
+            # The writer flushes at least once a second: wait (on a busy machine, longer) until a
+            # flush has reached the file, as a second reader of the database sees it.
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and len(_streaming_text()) <= 20:
+                time.sleep(0.2)
             assert proc.poll() is None, "the answer ended before the kill; make the model slower"
         finally:
             proc.send_signal(signal.SIGKILL)
@@ -41,3 +45,9 @@ def test_killed_mid_answer_keeps_everything_flushed(tmp_path: Path) -> None:
     assert thread[0].content == "A first, short exchange"
     assert thread[1].stats and thread[1].stats["generated_tokens"] == 4
     assert len(thread[3].content) > 20  # streamed text survived up to the last flush
+
+
+def _streaming_text() -> str:
+    with ChatStore(database_path(AppPaths.default())) as store:
+        answers = [m for c in store.list_conversations() for m in store.thread(c.id) if m.status == "streaming"]
+    return answers[0].content if answers else ""

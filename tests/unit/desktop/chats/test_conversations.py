@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from desktop.chats import PURGE_AFTER_S, ChatStore, NotFoundError, StoreError
-from tests.unit.chats.conftest import FakeClock
+from tests.unit.desktop.chats.conftest import FakeClock
 
 
 def test_create_and_get_round_trip(store: ChatStore) -> None:

@@ -21,7 +21,7 @@ from models.engine import (
 )
 from models.families import ChatTemplate, get_family
 from tests.fixtures.families import FamilyModel, write_family_model
-from tests.unit.families.cases import ALL, EngineFor, FileFor, model, over
+from tests.unit.models.families.cases import ALL, EngineFor, FileFor, model, over
 
 TWO_TURNS = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]
 

@@ -13,3 +13,14 @@ def test_unknown_family_gets_nothing_and_callers_cannot_edit_the_table() -> None
     assert recommended_sampling(None) == {}
     recommended_sampling("qwen3")["temperature"] = 9
     assert RECOMMENDED["qwen3"]["temperature"] == 0.6
+
+
+def test_one_rule_for_every_entry_point_defaults_then_family_then_the_users_settings() -> None:
+    from models.families import SamplingParams, sampling_for
+
+    assert sampling_for(None) == SamplingParams()
+    gemma = sampling_for("gemma")
+    assert (gemma.temperature, gemma.top_k, gemma.min_p) == (1.0, 64, 0.0)
+    mine = sampling_for("gemma", {"temperature": 0.2, "max_tokens": 0, "seed": -1, "top_k": None, "colour": "red"})
+    assert (mine.temperature, mine.top_k, mine.max_tokens, mine.seed) == (0.2, 64, None, None)
+    assert sampling_for("qwen3", {"seed": 7, "max_tokens": 32}).seed == 7

@@ -11,7 +11,7 @@ from models.families import describe_model, detect_family, family_of, known_temp
 from models.files import read_gguf
 from tests.fixtures.families import FAMILY_MODELS, FamilyModel, write_family_model
 from tests.fixtures.tiny_gguf import CHATML_TEMPLATE
-from tests.unit.families.cases import ALL, FileFor, model, over
+from tests.unit.models.families.cases import ALL, FileFor, model, over
 
 
 @over(ALL)

@@ -11,8 +11,8 @@ import pytest
 from models.engine import Engine, EngineWorker, GenerationStats, SamplingParams
 from models.families import PromptOpenedThinking, opened_in_prompt, split_reasoning
 from tests.fixtures.families import FamilyModel
-from tests.unit.families.cases import EngineFor, FileFor, model
-from tests.unit.families.scripted import script
+from tests.unit.models.families.cases import EngineFor, FileFor, model
+from tests.unit.models.families.scripted import script
 
 HI = [{"role": "user", "content": "Why is the sky blue?"}]
 

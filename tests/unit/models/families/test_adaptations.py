@@ -21,7 +21,7 @@ from models.families import (
     render_adapted,
 )
 from tests.fixtures.families import GEMMA2_TEMPLATE, MISTRAL_V02_TEMPLATE, write_family_model
-from tests.unit.families.cases import FileFor, model
+from tests.unit.models.families.cases import FileFor, model
 
 GEMMA2 = ChatTemplate.for_model(GEMMA2_TEMPLATE, "<bos>", "<eos>")
 MISTRAL = ChatTemplate.for_model(MISTRAL_V02_TEMPLATE, "<s>", "</s>")

@@ -7,8 +7,8 @@ import pytest
 from models.engine import SamplingParams
 from models.families import HarmonyStream, split_reasoning
 from tests.fixtures.families import FamilyModel
-from tests.unit.families.cases import EngineFor, model
-from tests.unit.families.scripted import script
+from tests.unit.models.families.cases import EngineFor, model
+from tests.unit.models.families.scripted import script
 
 ANSWER = (
     "<|channel|>analysis<|message|>The user greets me. I should greet back.<|end|>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from desktop.chats import ChatStore, Conversation, NotFoundError, StoreError
-from tests.unit.chats.conftest import FakeClock
+from tests.unit.desktop.chats.conftest import FakeClock
 
 
 def contents(store: ChatStore, conversation: Conversation) -> list[str]:

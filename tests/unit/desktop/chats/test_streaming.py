@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from desktop.chats import ChatStore, StoreError, StreamingWriter
-from tests.unit.chats.conftest import FakeClock
+from tests.unit.desktop.chats.conftest import FakeClock
 
 
 def streaming_answer(store: ChatStore) -> int:

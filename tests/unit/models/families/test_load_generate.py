@@ -8,8 +8,8 @@ import pytest
 from models.engine import SamplingParams
 from models.families import get_family
 from tests.fixtures.families import FamilyModel
-from tests.unit.families.cases import ALL, MOE, EngineFor, FileFor, model, over
-from tests.unit.families.scripted import script
+from tests.unit.models.families.cases import ALL, MOE, EngineFor, FileFor, model, over
+from tests.unit.models.families.scripted import script
 
 HELLO = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello there"}]
 

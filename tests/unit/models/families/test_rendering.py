@@ -9,7 +9,7 @@ from models.engine import Engine, annotate_prompt
 from models.errors import TemplateError
 from models.families import FOLDED_SYSTEM, MERGED_TURNS, strip_reasoning
 from tests.fixtures.families import FamilyModel
-from tests.unit.families.cases import ALL, EngineFor, over
+from tests.unit.models.families.cases import ALL, EngineFor, over
 
 SYSTEM = "You are a terse pirate."
 HISTORY = [
