@@ -211,7 +211,7 @@ class DocumentsPanel(QWidget):
             return
         collection_id = item.data(ID_ROLE)
         menu = QMenu(self)
-        menu.addAction("Look for changes", lambda: (self.docs.sync(collection_id), self._show_progress(True)))
+        menu.addAction("Look for changes", lambda: self._look_for_changes(collection_id))
         menu.addAction("Rename…", lambda: self._rename(collection_id, item.text().rsplit(" (", 1)[0]))
         menu.addAction("Remove from Hearth", lambda: self._delete(collection_id))
         menu.exec(self.list.viewport().mapToGlobal(position))
@@ -228,6 +228,10 @@ class DocumentsPanel(QWidget):
         ) == QMessageBox.StandardButton.Yes)
         if asked():
             self.docs.call(lambda index: index.delete_collection(collection_id), lambda _r: self.refresh())
+
+    def _look_for_changes(self, collection_id: int) -> None:
+        self.docs.sync(collection_id)
+        self._show_progress(True)
 
     # -- progress ------------------------------------------------------------------------
 

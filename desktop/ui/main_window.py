@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -122,8 +123,9 @@ class MainWindow(QMainWindow):
         self.theme.changed.connect(lambda _dark: self.view.set_renderer(MarkdownRenderer(self.theme.code_style)))
 
     def _build_menus(self) -> None:
-        def action(menu: Any, text: str, slot: Any, shortcut: QKeySequence | str | None = None) -> QAction:
-            act = menu.addAction(text)
+        def action(menu: Any, text: str, slot: Any,
+                   shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None) -> QAction:
+            act: QAction = menu.addAction(text)
             act.triggered.connect(slot)
             if shortcut is not None:
                 act.setShortcut(QKeySequence(shortcut))
@@ -248,11 +250,11 @@ class MainWindow(QMainWindow):
         self._doctor.raise_()
         return self._doctor
 
-    def _prompt_messages(self) -> list[dict[str, str]]:
+    def _prompt_messages(self) -> list[Mapping[str, str]]:
         """The conversation as the model would see it next, with the message being typed."""
         system = self.settings_panel.system_prompt.toPlainText()
         thread = self.store.thread(self.controller.conversation.id) if self.controller.conversation else []
-        messages = build_messages(system, thread)
+        messages: list[Mapping[str, str]] = list(build_messages(system, thread))
         draft = self.composer.input.toPlainText().strip()
         return [*messages, {"role": "user", "content": draft}] if draft else messages
 

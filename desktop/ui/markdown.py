@@ -83,7 +83,8 @@ class MarkdownRenderer:
         lexer = _lexer(language.lower()) if language else None
         if lexer is None:
             return html.escape(code)
-        return highlight(code, lexer, self._formatter).rstrip("\n")
+        highlighted: str = highlight(code, lexer, self._formatter)
+        return highlighted.rstrip("\n")
 
 
 @functools.lru_cache(maxsize=64)

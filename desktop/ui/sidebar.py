@@ -118,12 +118,17 @@ class Sidebar(QWidget):
             self.tree.addTopLevelItem(item)
         self._filling = False
 
-    def conversation_ids(self) -> list[int]:
-        ids = []
+    def _rows(self) -> list[QTreeWidgetItem]:
+        """The conversation rows under every date heading, top to bottom."""
+        rows = []
         for i in range(self.tree.topLevelItemCount()):
             header = self.tree.topLevelItem(i)
-            ids += [header.child(j).data(0, CONVERSATION_ROLE) for j in range(header.childCount())]
-        return ids
+            if header is not None:
+                rows += [child for j in range(header.childCount()) if (child := header.child(j)) is not None]
+        return rows
+
+    def conversation_ids(self) -> list[int]:
+        return [row.data(0, CONVERSATION_ROLE) for row in self._rows()]
 
     def add_section(self, widget: QWidget) -> None:
         """A section under the conversation list (the documents panel), above the undo bar."""
@@ -147,12 +152,7 @@ class Sidebar(QWidget):
     # -- events --------------------------------------------------------------------------
 
     def _item_for(self, conversation_id: int) -> QTreeWidgetItem | None:
-        for i in range(self.tree.topLevelItemCount()):
-            header = self.tree.topLevelItem(i)
-            for j in range(header.childCount()):
-                if header.child(j).data(0, CONVERSATION_ROLE) == conversation_id:
-                    return header.child(j)
-        return None
+        return next((row for row in self._rows() if row.data(0, CONVERSATION_ROLE) == conversation_id), None)
 
     def _on_search_text_changed(self, _text: str) -> None:
         self._search_delay.start()
@@ -177,7 +177,9 @@ class Sidebar(QWidget):
 
     def _on_tree_context_menu(self, position: QPoint) -> None:
         item = self.tree.itemAt(position)
-        conversation_id = item.data(0, CONVERSATION_ROLE) if item else None
+        if item is None:
+            return
+        conversation_id = item.data(0, CONVERSATION_ROLE)
         if conversation_id is None or item.data(0, MESSAGE_ROLE) is not None:
             return
         menu = QMenu(self)

@@ -20,7 +20,9 @@ PROMISE = (
 
 def _choice(title: str, detail: str, name: str) -> QCommandLinkButton:
     # A command link wraps its description, however long the model's one-line summary is.
-    return QCommandLinkButton(title, detail, objectName=name)
+    button = QCommandLinkButton(title, detail)
+    button.setObjectName(name)
+    return button
 
 
 class WelcomeDialog(QDialog):

@@ -14,7 +14,15 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushBu
 
 from desktop.ui.model_manager.formatting import FitBadge, catalog_fits, params_text, size_text
 from desktop.ui.model_manager.services import ManagerContext
-from desktop.ui.model_manager.widgets import MessageLine, is_dark, make_table, recolour_fit_column, set_fit, text_item
+from desktop.ui.model_manager.widgets import (
+    MessageLine,
+    cell,
+    is_dark,
+    make_table,
+    recolour_fit_column,
+    set_fit,
+    text_item,
+)
 from desktop.ui.tasks import TaskFailure
 from models.errors import HubError
 from models.fit import CatalogEntry, load_catalog
@@ -88,7 +96,7 @@ class CatalogTab(QWidget):
         return self._entries
 
     def visible_ids(self) -> list[str]:
-        return [self.table.item(row, 0).data(ID_ROLE) for row in range(self.table.rowCount())]
+        return [cell(self.table, row, 0).data(ID_ROLE) for row in range(self.table.rowCount())]
 
     def _fill(self) -> None:
         self.table.setRowCount(0)
@@ -112,15 +120,15 @@ class CatalogTab(QWidget):
             ]
             for column, item in enumerate(values):
                 self.table.setItem(row, column, item)
-            set_fit(self.table.item(row, FIT_COLUMN), self._badges.get(entry.id), is_dark(self))
+            set_fit(cell(self.table, row, FIT_COLUMN), self._badges.get(entry.id), is_dark(self))
         if self.table.rowCount():
             self.table.selectRow(0)
 
     def _on_fits_estimated(self, badges: dict[str, FitBadge]) -> None:
         self._badges = badges
         for row in range(self.table.rowCount()):
-            entry_id = self.table.item(row, 0).data(ID_ROLE)
-            set_fit(self.table.item(row, FIT_COLUMN), badges.get(entry_id), is_dark(self))
+            entry_id = cell(self.table, row, 0).data(ID_ROLE)
+            set_fit(cell(self.table, row, FIT_COLUMN), badges.get(entry_id), is_dark(self))
 
     def recolour(self) -> None:
         recolour_fit_column(self.table, FIT_COLUMN, is_dark(self))
@@ -129,12 +137,12 @@ class CatalogTab(QWidget):
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return None
-        entry_id = self.table.item(rows[0].row(), 0).data(ID_ROLE)
+        entry_id = cell(self.table, rows[0].row(), 0).data(ID_ROLE)
         return next((e for e in self._entries if e.id == entry_id), None)
 
     def select(self, entry_id: str) -> bool:
         for row in range(self.table.rowCount()):
-            if self.table.item(row, 0).data(ID_ROLE) == entry_id:
+            if cell(self.table, row, 0).data(ID_ROLE) == entry_id:
                 self.table.selectRow(row)
                 return True
         return False

@@ -21,7 +21,15 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.model_manager.formatting import FitBadge, listing_fits, size_text
 from desktop.ui.model_manager.services import ManagerContext
-from desktop.ui.model_manager.widgets import MessageLine, is_dark, make_table, recolour_fit_column, set_fit, text_item
+from desktop.ui.model_manager.widgets import (
+    MessageLine,
+    cell,
+    is_dark,
+    make_table,
+    recolour_fit_column,
+    set_fit,
+    text_item,
+)
 from desktop.ui.tasks import TaskFailure
 from models.hub import DownloadRequest, RemoteModel, RepoListing, RepoSummary, gated_message
 
@@ -110,7 +118,7 @@ class HubTab(QWidget):
         return self._listing
 
     def result_ids(self) -> list[str]:
-        return [self.results.item(row, 0).data(DATA_ROLE) for row in range(self.results.rowCount())]
+        return [cell(self.results, row, 0).data(DATA_ROLE) for row in range(self.results.rowCount())]
 
     # -- search ----------------------------------------------------------------------------------
 
@@ -177,7 +185,7 @@ class HubTab(QWidget):
     def _open_selected_result(self) -> None:
         rows = self.results.selectionModel().selectedRows()
         if rows:
-            self.open_repo(self.results.item(rows[0].row(), 0).data(DATA_ROLE))
+            self.open_repo(cell(self.results, rows[0].row(), 0).data(DATA_ROLE))
 
     def open_repo(self, repo_id: str) -> None:
         hub = self._context.hub
@@ -246,10 +254,10 @@ class HubTab(QWidget):
         projectors = {m.path for m in listing.models if m.projector}
         for row, path in enumerate(self.file_paths()):
             if path not in projectors:
-                set_fit(self.files.item(row, FIT_COLUMN), badges.get(path), is_dark(self), pending="unknown")
+                set_fit(cell(self.files, row, FIT_COLUMN), badges.get(path), is_dark(self), pending="unknown")
 
     def file_paths(self) -> list[str]:
-        return [self.files.item(row, 0).data(DATA_ROLE) for row in range(self.files.rowCount())]
+        return [cell(self.files, row, 0).data(DATA_ROLE) for row in range(self.files.rowCount())]
 
     def select_file(self, path: str) -> bool:
         row = self.file_paths().index(path) if path in self.file_paths() else -1
@@ -261,7 +269,7 @@ class HubTab(QWidget):
         rows = self.files.selectionModel().selectedRows()
         if self._listing is None or not rows:
             return None
-        path = self.files.item(rows[0].row(), 0).data(DATA_ROLE)
+        path = cell(self.files, rows[0].row(), 0).data(DATA_ROLE)
         return next((m for m in self._listing.models if m.path == path), None)
 
     def _update_download_button(self) -> None:

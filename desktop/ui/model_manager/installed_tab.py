@@ -27,7 +27,15 @@ from desktop.ui.model_manager.discover_panel import DiscoverPanel
 from desktop.ui.model_manager.formatting import FitBadge, installed_fit, params_text, short_sha, size_text
 from desktop.ui.model_manager.questions import ImportMode
 from desktop.ui.model_manager.services import ManagerContext
-from desktop.ui.model_manager.widgets import MessageLine, is_dark, make_table, recolour_fit_column, set_fit, text_item
+from desktop.ui.model_manager.widgets import (
+    MessageLine,
+    cell,
+    is_dark,
+    make_table,
+    recolour_fit_column,
+    set_fit,
+    text_item,
+)
 from desktop.ui.tasks import TaskFailure
 from models.errors import HearthModelError, ModelFileError
 from models.families import ModelFacts, describe_model
@@ -218,10 +226,10 @@ class InstalledTab(QWidget):
             right = column in ("Parameters", "Context")
             self.table.setItem(row, COLUMNS.index(column), text_item(text, align_right=right))
         if details is not None and not details.chat_template:
-            self.table.item(row, COLUMNS.index("Chat template")).setToolTip(
+            cell(self.table, row, COLUMNS.index("Chat template")).setToolTip(
                 "The file has no chat template: Hearth uses its family's known-good one, or ChatML."
             )
-        fit = self.table.item(row, FIT_COLUMN)
+        fit = cell(self.table, row, FIT_COLUMN)
         if found.problem:
             set_fit(fit, None, is_dark(self), pending="unusable")
             fit.setToolTip(found.problem)
@@ -233,14 +241,14 @@ class InstalledTab(QWidget):
         self._inspect_task = None
         self._inspections = {f.name: f for f in found}
         for row in range(self.table.rowCount()):
-            name = self.table.item(row, 0).data(NAME_ROLE)
+            name = cell(self.table, row, 0).data(NAME_ROLE)
             if name in self._inspections:
                 self._fill_row(row, self._inspections[name])
         self._show_details()
 
     def row_of(self, name: str) -> int:
         for row in range(self.table.rowCount()):
-            if self.table.item(row, 0).data(NAME_ROLE) == name:
+            if cell(self.table, row, 0).data(NAME_ROLE) == name:
                 return row
         return -1
 
@@ -254,7 +262,7 @@ class InstalledTab(QWidget):
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
         if not rows:
             return None
-        name = self.table.item(rows[0].row(), 0).data(NAME_ROLE)
+        name = cell(self.table, rows[0].row(), 0).data(NAME_ROLE)
         return next((m for m in self._models if m.name == name), None)
 
     def set_current_model(self, path: Path | None) -> None:
@@ -263,7 +271,7 @@ class InstalledTab(QWidget):
             self._mark_current(row)
 
     def _mark_current(self, row: int) -> None:
-        item = self.table.item(row, 0)
+        item = cell(self.table, row, 0)
         model = next((m for m in self._models if m.name == item.data(NAME_ROLE)), None)
         loaded = model is not None and self._current is not None and self._current in model.paths
         item.setText(f"{item.data(NAME_ROLE)}  · loaded" if loaded else item.data(NAME_ROLE))

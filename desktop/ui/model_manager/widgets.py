@@ -81,6 +81,14 @@ def make_table(headers: Sequence[str], stretch: int, parent: QWidget | None = No
     return table
 
 
+def cell(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
+    """The item of a cell the tab filled itself (every row gets an item in every column)."""
+    item = table.item(row, column)
+    if item is None:
+        raise LookupError(f"row {row}, column {column} of the table has no item")
+    return item
+
+
 def text_item(text: str, tooltip: str | None = None, *, align_right: bool = False) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
     if tooltip:
