@@ -60,8 +60,7 @@ def run_docs_command(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def _embedder(paths: AppPaths, keyword_only: bool) -> Any:
-    from desktop.documents.embedder import KEYWORD_ONLY_NOTICE, Embedder, find_embedding_model
-    from desktop.documents.errors import EmbeddingModelError
+    from desktop.documents import KEYWORD_ONLY_NOTICE, Embedder, EmbeddingModelError, find_embedding_model
 
     model = None if keyword_only else find_embedding_model(paths.models)
     if model is None:
@@ -78,7 +77,7 @@ def _embedder(paths: AppPaths, keyword_only: bool) -> Any:
 
 
 def _progress_printer() -> Any:
-    from desktop.documents.types import IndexProgress
+    from desktop.documents import IndexProgress
 
     tty = sys.stderr.isatty()
 
@@ -100,8 +99,7 @@ def _progress_printer() -> Any:
 
 
 def _add(args: argparse.Namespace, paths: AppPaths) -> int:
-    from desktop.documents.indexing import index_paths
-    from desktop.documents.store import DocumentIndex
+    from desktop.documents import DocumentIndex, index_paths
 
     missing = [p for p in args.paths if not Path(p).expanduser().exists()]
     if missing:
@@ -136,7 +134,7 @@ def _add(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def _list(args: argparse.Namespace, paths: AppPaths) -> int:
-    from desktop.documents.store import DocumentIndex
+    from desktop.documents import DocumentIndex
 
     with DocumentIndex.open(paths) as index:
         if args.collection:
@@ -167,9 +165,7 @@ def _list(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def _search(args: argparse.Namespace, paths: AppPaths) -> int:
-    from desktop.documents.prompt import snippet
-    from desktop.documents.retrieval import Retriever
-    from desktop.documents.store import DocumentIndex
+    from desktop.documents import DocumentIndex, Retriever, snippet
 
     with DocumentIndex.open(paths) as index:
         targets = [index.collection(args.collection)] if args.collection else index.collections()
@@ -205,8 +201,7 @@ def _search(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def _remove(args: argparse.Namespace, paths: AppPaths) -> int:
-    from desktop.documents.scanning import normalise_root
-    from desktop.documents.store import DocumentIndex
+    from desktop.documents import DocumentIndex, normalise_root
 
     if not args.path and not args.collection:
         raise HearthError("Say what to remove: a PATH, or --collection NAME for a whole collection.")

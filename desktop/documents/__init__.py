@@ -33,8 +33,9 @@ from desktop.documents.errors import (
 from desktop.documents.grounding import DocumentGrounding
 from desktop.documents.indexing import IndexOptions, IndexRun, index_paths, sync_collection
 from desktop.documents.parsers import SUPPORTED_SUFFIXES, parse
-from desktop.documents.prompt import GROUNDING_INSTRUCTIONS, build_grounded_messages
+from desktop.documents.prompt import GROUNDING_INSTRUCTIONS, build_grounded_messages, snippet
 from desktop.documents.retrieval import Retriever, reciprocal_rank_fusion
+from desktop.documents.scanning import normalise_root
 from desktop.documents.store import DocumentIndex
 from desktop.documents.types import (
     Chunk,
@@ -97,7 +98,9 @@ __all__ = [
     "grounded_chat",
     "grounded_chat_messages",
     "index_paths",
+    "normalise_root",
     "parse",
     "reciprocal_rank_fusion",
+    "snippet",
     "sync_collection",
 ]

@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.documents.worker import DocumentWorker, JobHandle
+from desktop.documents import DocumentWorker, JobHandle
 from desktop.ui.tasks import GuiRelay
 
 

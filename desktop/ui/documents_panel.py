@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.documents.types import Collection, IndexProgress, IndexReport
+from desktop.documents import Collection, IndexProgress, IndexReport
 from desktop.ui.documents_bridge import DocumentsBridge
 
 ID_ROLE = Qt.ItemDataRole.UserRole
