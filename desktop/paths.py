@@ -9,6 +9,7 @@ from pathlib import Path
 import platformdirs
 
 from desktop.data_location import read_pointer
+from models.private import private_folder
 
 APP_NAME = "Hearth"
 
@@ -57,5 +58,5 @@ class AppPaths:
     def create(self) -> AppPaths:
         """Make the folders, private to the user: chats and documents live here."""
         for folder in (self.data, self.config, self.cache, self.logs, self.models):
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_folder(folder)
         return self

@@ -22,10 +22,10 @@ import argparse
 import sys
 from typing import Any
 
-from desktop.cli.output import emit
+from desktop.cli.output import emit, notice
 from desktop.errors import HearthError
 from desktop.paths import AppPaths
-from desktop.text import params_text, size_text
+from desktop.text import params_text, printable, size_text
 
 
 def add_models_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -196,12 +196,16 @@ def _import(args: argparse.Namespace, paths: AppPaths) -> int:
     from models.engine import check_model_file
     from models.library import Library
 
-    model = Library(paths.models).import_file(Path(args.path), link=args.link)
+    # The template doctor's import check, before anything is copied or registered: a file it
+    # cannot read is refused with nothing left behind; what it finds is said now, not after a chat.
+    reports: list[Any] = []
+    model = Library(paths.models).import_file(
+        Path(args.path), link=args.link, check=lambda first: reports.append(check_model_file(first))
+    )
     how = "linked (not copied)" if args.link else "copied"
-    # The template doctor's import check: say now why a model would misbehave, not after a chat.
-    report = check_model_file(model.path)
+    (report,) = reports
     for finding in report.findings:
-        print(f"{finding.severity.capitalize()}: {finding.message}", file=sys.stderr)
+        notice(f"{finding.severity.capitalize()}: {finding.message}")
     row = {**model.as_dict(), "template_findings": [f.message for f in report.findings]}
     return emit(args, row, [f"Added {model.name} ({how}): {model.path}"])
 
@@ -220,7 +224,7 @@ def _discover(args: argparse.Namespace, paths: AppPaths) -> int:
                 row["added"] = add_discovered(library, model).name
             except HearthModelError as exc:
                 row["added"], row["problem"] = None, str(exc)
-                print(f"Skipped {model.path}: {exc}", file=sys.stderr)
+                notice(f"Skipped {model.path}: {exc}")
         lines = [f"Added {row['added']} (linked): {row['path']}" for row in rows if row.get("added")]
     elif found and not args.json:
         print("Add them without copying: hearth models discover --add", file=sys.stderr)
@@ -238,7 +242,7 @@ def _remove(args: argparse.Namespace, paths: AppPaths) -> int:
         if not sys.stdin.isatty():
             raise HearthError(f"Not deleting {model.name} without confirmation: add --yes.")
         what = "forget it (its file stays where it is)" if model.origin == "linked" else "delete its files"
-        question = f"Remove {model.name} ({size_text(model.size)}) and {what}? Conversations stay. [y/N] "
+        question = printable(f"Remove {model.name} ({size_text(model.size)}) and {what}? Conversations stay. [y/N] ")
         print(question, end="", file=sys.stderr, flush=True)  # stdout carries only answers
         answer = sys.stdin.readline()
         if answer.strip().lower() not in ("y", "yes"):

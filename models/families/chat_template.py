@@ -22,9 +22,9 @@ from typing import Any
 
 import jinja2
 from jinja2.ext import Extension, loopcontrols
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from models.errors import TemplateError
+from models.families.template_sandbox import BudgetedSandbox, BudgetExceeded, RenderBudget, budget_for_render
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +68,10 @@ class _GenerationTag(Extension):
         return parser.parse_statements(("name:endgeneration",), drop_needle=True)
 
 
-def _environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
-        trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols, _GenerationTag]
+def _environment() -> BudgetedSandbox:
+    env = BudgetedSandbox(
+        filters={"tojson": _tojson}, trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols, _GenerationTag]
     )
-    env.filters["tojson"] = _tojson
     env.globals["raise_exception"] = _raise_exception
     env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
     return env
@@ -86,6 +85,9 @@ class ChatTemplate:
     eos_token: str = ""
     stop_strings: tuple[str, ...] = ()
     _compiled: jinja2.Template = field(init=False, repr=False, compare=False)
+    # Why the template was stopped once for running over its budget: it is not given another
+    # few seconds at every render after that.
+    _exhausted: list[str] = field(init=False, repr=False, compare=False, default_factory=list)
 
     def __post_init__(self) -> None:
         try:
@@ -121,12 +123,23 @@ class ChatTemplate:
         }
         if enable_thinking is not None:
             variables["enable_thinking"] = enable_thinking
+        if self._exhausted:
+            raise TemplateRenderError(f"The {self._owner} chat template was stopped: {self._exhausted[0]}.",
+                                      self._exhausted[0])
         try:
-            return self._compiled.render(**variables)
+            with budget_for_render(RenderBudget()):
+                text = self._compiled.render(**variables)
+        except BudgetExceeded as exc:  # time, size or a format width (models.families.template_sandbox)
+            self._exhausted.append(str(exc))
+            raise TemplateRenderError(f"The {self._owner} chat template was stopped: {exc}.", str(exc)) from exc
         except jinja2.TemplateError as exc:
             raise TemplateRenderError(f"The {self._owner} chat template failed: {exc}", str(exc)) from exc
-        except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
-            raise TemplateRenderError(f"The {self._owner} chat template failed: {exc!r}", repr(exc)) from exc
+        except Exception as exc:  # the template's own arithmetic, recursion or memory: its failure, not Hearth's
+            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            raise TemplateRenderError(f"The {self._owner} chat template failed ({reason[:300]}).", reason) from exc
+        if messages and not text.strip():
+            raise TemplateRenderError(f"The {self._owner} chat template renders an empty prompt.", "empty prompt")
+        return text
 
     @property
     def _owner(self) -> str:
