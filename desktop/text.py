@@ -46,8 +46,15 @@ def printable(text: object, *, one_line: bool = False) -> str:
     """Text safe to print to a terminal or show in the window: escape sequences (`ESC]0;…`,
     `ESC[2J`), bells and other control characters removed, so a model's metadata can neither
     drive the terminal nor disguise itself. `one_line` also turns line breaks into spaces (for
-    a name inside a line of output)."""
+    a name inside a line of output). A name that is not valid UTF-8 shows its odd bytes as `\xff`."""
     value = str(text)
+    try:  # a file name that is not UTF-8 (b'\xff.txt') shows its bytes as \xff, and prints
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            value = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a lone surrogate that no file name decoding made
+            value = value.encode("utf-8", "backslashreplace").decode("utf-8")
     if one_line:
         value = _LINE_BREAKS.sub(" ", value)
     return _UNPRINTABLE.sub("", value)
