@@ -35,6 +35,11 @@ class AppPaths:
         return self.data / "fit_corrections.json"
 
     @property
+    def catalog_checks(self) -> Path:
+        """Which catalog file names the Hub's listings confirmed (models.fit.catalog_check)."""
+        return self.data / "catalog_checks.json"
+
+    @property
     def movable(self) -> bool:
         """HEARTH_HOME pins everything to one folder; only the platform's folders can move."""
         return not os.environ.get("HEARTH_HOME")

@@ -179,15 +179,31 @@ def _info(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def _catalog(args: argparse.Namespace, paths: AppPaths) -> int:
-    from models.fit import load_catalog
+    from models.fit import CatalogChecks, CatalogStaleError, catalog_file, load_catalog, refresh_unconfirmed
+    from models.hub import HubClient, offline_mode
 
     entries = [e for e in load_catalog() if e.small or not args.small]
-    lines = [
-        f"{e.id:32} {params_text(e.parameters):>6} {e.default_quant:7} ~{size_text(e.approximate_size()):>9}  "
-        f"{e.licence:11} {e.repo} {e.default_file}\n{'':32} {e.description}"
-        for e in entries
-    ]
-    return emit(args, [e.as_dict() for e in entries], lines)
+    # File names never seen in a Hub listing are checked against it the first time Hearth is online.
+    checks = CatalogChecks(paths.catalog_checks)
+    known = checks.load() if offline_mode() else refresh_unconfirmed(HubClient(), entries, checks)
+    rows, lines = [], []
+    for entry in entries:
+        check = known.get(entry.id)
+        row = entry.as_dict()
+        try:
+            row["default_file"] = default = catalog_file(entry, entry.default_quant, check)
+            status = "confirmed on the Hub" if check or entry.seen_in_listing else "not yet checked on the Hub"
+        except CatalogStaleError as exc:
+            default, status = entry.default_file, f"stale: {exc}"
+        row["files"] = {label: check.files.get(label, path) if check else path for label, path in entry.files.items()}
+        row["hub_check"] = None if check is None else {"checked_at": check.checked_at, "missing": list(check.missing)}
+        rows.append(row)
+        lines.append(
+            f"{entry.id:32} {params_text(entry.parameters):>6} {entry.default_quant:7} "
+            f"~{size_text(entry.approximate_size()):>9}  {entry.licence:11} {entry.repo} {default}\n"
+            f"{'':32} {entry.description}" + (f"\n{'':32} {status}" if check is None or check.stale else "")
+        )
+    return emit(args, rows, lines)
 
 
 def _import(args: argparse.Namespace, paths: AppPaths) -> int:

@@ -7,8 +7,9 @@ every model and a silent guess (llama-cpp-python silently uses llama-2's) produc
 that looks like a broken model. A known-good template of the model's family (see
 `models.families.known_templates`) can stand in for the model's own: `source` is then "known-good: <name>".
 
-Templates that read `enable_thinking` (Qwen 3, DeepSeek V3.1) get it only when the caller sets
-it: an undefined variable is the template's own default, which `is defined` checks rely on.
+Templates that read `enable_thinking` (Qwen 3) or `thinking` (DeepSeek V3.1's official one) get it
+only when the caller sets it: an undefined variable is the template's own default, which
+`is defined` checks rely on.
 """
 
 from __future__ import annotations
@@ -109,8 +110,8 @@ class ChatTemplate:
 
     @property
     def supports_thinking_switch(self) -> bool:
-        """Whether the template reads `enable_thinking` (Qwen 3, DeepSeek V3.1)."""
-        return "enable_thinking" in self.text
+        """Whether the template reads `enable_thinking` (Qwen 3) or `thinking` (DeepSeek V3.1's own)."""
+        return "enable_thinking" in self.text or "thinking is defined" in self.text
 
     def render(
         self, messages: Sequence[Message], add_generation_prompt: bool = True, enable_thinking: bool | None = None
@@ -123,6 +124,7 @@ class ChatTemplate:
         }
         if enable_thinking is not None:
             variables["enable_thinking"] = enable_thinking
+            variables["thinking"] = enable_thinking  # DeepSeek V3.1's official template reads `thinking`
         if self._exhausted:
             raise TemplateRenderError(f"The {self._owner} chat template was stopped: {self._exhausted[0]}.",
                                       self._exhausted[0])

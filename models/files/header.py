@@ -92,6 +92,13 @@ class GGUFInfo:
         return _whole(self.arch_value("context_length"))
 
     @property
+    def vocabulary_size(self) -> int:
+        """Tokens in the vocabulary (`<arch>.vocab_size`, else the length of the token list)."""
+        declared = _whole(self.arch_value("vocab_size"))
+        tokens = self.metadata.get("tokenizer.ggml.tokens")
+        return declared or (tokens.length if isinstance(tokens, ArrayInfo) else len(tokens or []))
+
+    @property
     def chat_template(self) -> str | None:
         template = self.metadata.get("tokenizer.chat_template")
         return template if isinstance(template, str) and template.strip() else None
