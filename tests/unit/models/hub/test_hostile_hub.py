@@ -5,6 +5,9 @@ to other schemes or in circles end as one clear sentence."""
 from __future__ import annotations
 
 import logging
+import os
+import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -201,3 +204,28 @@ def test_a_job_record_with_an_unsafe_revision_is_ignored(library: Library) -> No
         '"files": [{"path": "Tiny.gguf", "size": 10, "sha256": null}]}'
     )
     assert DownloadManager(library, HubClient(), FAST).restore() == []
+
+
+def test_a_partial_download_is_private_whatever_the_umask(
+    fake_hub: FakeHub, hub_models: HubModels, library: Library
+) -> None:
+    previous = os.umask(0o022)
+    manager = DownloadManager(library, HubClient(), FAST)
+    try:
+        publish(fake_hub, REPO, hub_models.large, faults=Faults(bytes_per_s=1_000_000))
+        listing = HubClient().listing(REPO)
+        job = manager.enqueue(DownloadRequest.from_remote(listing, listing.find("Big-Q4_K_M.gguf")))
+        deadline = time.monotonic() + 30
+        while manager.progress(job).bytes_done < 200_000 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        folder = library.downloads_dir / job
+        names = {p.name for p in folder.iterdir()}
+        assert {"job.json", ".lock"} <= names and any(n.endswith(".part") for n in names)
+        manager.pause(job)
+        manager.wait(job, timeout=30)
+        for path in [library.root, library.downloads_dir, folder, *folder.iterdir()]:
+            expected = 0o700 if path.is_dir() else 0o600
+            assert stat.S_IMODE(path.stat().st_mode) == expected, path
+    finally:
+        manager.shutdown()
+        os.umask(previous)
