@@ -8,8 +8,7 @@ import time
 import pytest
 
 from models.errors import TemplateError
-from models.families import ChatTemplate
-from models.families import template_sandbox
+from models.families import ChatTemplate, template_sandbox
 
 HI = [{"role": "user", "content": "hi"}]
 HOSTILE = {
