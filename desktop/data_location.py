@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from desktop.errors import HearthError
+from models.private import FOLDER_MODE, private_folder, write_private
 
 log = logging.getLogger(__name__)
 POINTER = "location.json"
@@ -39,10 +40,7 @@ def read_pointer(config_dir: Path) -> dict[str, str]:
 
 
 def _write_pointer(config_dir: Path, data: dict[str, str]) -> None:
-    config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = pointer_path(config_dir).with_suffix(".tmp")
-    temporary.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    temporary.replace(pointer_path(config_dir))
+    write_private(pointer_path(config_dir), json.dumps(data, indent=2))
 
 
 def folder_size(folder: Path) -> int:
@@ -93,10 +91,10 @@ def apply_pending_move(config_dir: Path, progress: Progress = lambda _done, _tot
         return result
 
     try:
+        private_folder(target)
         if source.exists():
             shutil.copytree(source, target, copy_function=copy, symlinks=True, dirs_exist_ok=True)
-        else:
-            target.mkdir(parents=True, mode=0o700)
+            os.chmod(target, FOLDER_MODE)  # copytree gives the root the old folder's mode
         if folder_size(target) != total:
             raise OSError("the copy is incomplete")
     except OSError as exc:

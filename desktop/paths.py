@@ -9,6 +9,7 @@ from pathlib import Path
 import platformdirs
 
 from desktop.data_location import read_pointer
+from models.private import private_folder
 
 APP_NAME = "Hearth"
 
@@ -34,6 +35,11 @@ class AppPaths:
         return self.data / "fit_corrections.json"
 
     @property
+    def catalog_checks(self) -> Path:
+        """Which catalog file names the Hub's listings confirmed (models.fit.catalog_check)."""
+        return self.data / "catalog_checks.json"
+
+    @property
     def movable(self) -> bool:
         """HEARTH_HOME pins everything to one folder; only the platform's folders can move."""
         return not os.environ.get("HEARTH_HOME")
@@ -57,5 +63,5 @@ class AppPaths:
     def create(self) -> AppPaths:
         """Make the folders, private to the user: chats and documents live here."""
         for folder in (self.data, self.config, self.cache, self.logs, self.models):
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_folder(folder)
         return self

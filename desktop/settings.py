@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from models.engine import EngineSettings
+from models.private import write_private
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,10 @@ class SettingsFile:
             aside = self.path.with_suffix(".broken")
             log.warning("Settings file %s is unreadable (%s); starting with defaults, old file kept as %s",
                         self.path, exc, aside.name)
-            self.path.replace(aside)
+            try:
+                self.path.replace(aside)
+            except OSError as move_error:  # a read-only folder: the defaults serve all the same
+                log.warning("Could not set %s aside: %s", self.path, move_error)
             return AppSettings()
         known = {f.name for f in fields(AppSettings)}
         self._extra = {k: v for k, v in raw.items() if k not in known}
@@ -97,10 +101,7 @@ class SettingsFile:
         return AppSettings(**values)
 
     def save(self, settings: AppSettings) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        """Write the settings (0600, atomically). Raises OSError when the folder is read-only or the
+        disk is full; the file then stays as it was and no temporary file is left behind."""
         data = {**self._extra, **asdict(settings)}
-        temporary = self.path.with_suffix(".tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2)
-        temporary.replace(self.path)
+        write_private(self.path, json.dumps(data, indent=2))

@@ -1,6 +1,9 @@
-"""Sizes, counts and durations written for people, the same in the window and the terminal."""
+"""Sizes, counts and durations written for people, the same in the window and the terminal, and
+`printable` for any text a model file (or a document) supplies."""
 
 from __future__ import annotations
+
+import re
 
 
 def size_text(n: float) -> str:
@@ -31,3 +34,27 @@ def duration_text(seconds: float | None) -> str:
     if seconds >= 60:
         return f"{seconds // 60} min {seconds % 60:02d} s"
     return f"{seconds} s"
+
+
+# Control characters (C0 but tab and newline, DEL, C1) and the invisible bidirectional controls
+# that reorder what a reader sees: a model file's name or template message may carry them.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAKS = re.compile("[\t\n\r\x0b\x0c\x85\u2028\u2029]+")
+
+
+def printable(text: object, *, one_line: bool = False) -> str:
+    """Text safe to print to a terminal or show in the window: escape sequences (`ESC]0;…`,
+    `ESC[2J`), bells and other control characters removed, so a model's metadata can neither
+    drive the terminal nor disguise itself. `one_line` also turns line breaks into spaces (for
+    a name inside a line of output). A name that is not valid UTF-8 shows its odd bytes as `\xff`."""
+    value = str(text)
+    try:  # a file name that is not UTF-8 (b'\xff.txt') shows its bytes as \xff, and prints
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            value = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a lone surrogate that no file name decoding made
+            value = value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if one_line:
+        value = _LINE_BREAKS.sub(" ", value)
+    return _UNPRINTABLE.sub("", value)

@@ -20,9 +20,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from desktop.cli.output import emit
+from desktop.cli.output import emit, notice
 from desktop.errors import HearthError
 from desktop.paths import AppPaths
+from desktop.text import printable
 from models.cancel import CancelToken
 
 DEFAULT_COLLECTION = "Documents"
@@ -70,9 +71,9 @@ def _embedder(paths: AppPaths, keyword_only: bool) -> Any:
     try:
         embedder = Embedder(model)
     except EmbeddingModelError as exc:
-        print(f"Note: keyword search only: {exc}", file=sys.stderr)
+        notice(f"Note: keyword search only: {exc}")
         return None
-    print(f"Embedding with {embedder.name}", file=sys.stderr)
+    notice(f"Embedding with {embedder.name}")
     return embedder
 
 
@@ -86,7 +87,7 @@ def _progress_printer() -> Any:
             print("Looking for files…", file=sys.stderr, flush=True)
             return
         eta = f", about {progress.eta_s:.0f} s left" if progress.eta_s is not None else ""
-        name = progress.current_file.name if progress.current_file else ""
+        name = printable(progress.current_file.name, one_line=True) if progress.current_file else ""
         line = (f"[{progress.files_done}/{progress.files_total} files] {progress.chunks_done} chunks, "
                 f"{progress.chunks_per_s:.0f} chunks/s{eta} {name}")
         if tty:

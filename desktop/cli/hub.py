@@ -12,10 +12,10 @@ import sys
 import time
 from typing import TextIO
 
-from desktop.cli.output import emit
+from desktop.cli.output import emit, notice
 from desktop.errors import HearthError
 from desktop.paths import AppPaths
-from desktop.text import duration_text, size_text
+from desktop.text import duration_text, printable, size_text
 from models.hub import DownloadProgress
 
 
@@ -78,10 +78,9 @@ def pull(args: argparse.Namespace, paths: AppPaths) -> int:
         manager.shutdown()
         final = manager.progress(job)
         bar.finish()
-        print(
+        notice(
             f"Paused {final.name} at {size_text(final.bytes_done)} of {size_text(final.bytes_total)}; "
-            "run the same command again to resume.",
-            file=sys.stderr,
+            "run the same command again to resume."
         )
         return 130
     manager.shutdown()
@@ -90,7 +89,7 @@ def pull(args: argparse.Namespace, paths: AppPaths) -> int:
         raise HearthError(final.message or f"The download of {final.name} stopped ({final.state}).")
     model = library.find(final.installed or final.name)
     if final.message:
-        print(final.message, file=sys.stderr)
+        notice(final.message)
     return emit(args, model.as_dict(), [f"Installed {model.name}: {model.path}"])
 
 
@@ -115,11 +114,12 @@ class ProgressBar:
         self._last = now
         filled = int(self.WIDTH * progress.fraction)
         if progress.state == "done":
-            rate = "verified (sha256)"
+            # Said only when true: every file's sha256 matched the Hub's (not for "already installed").
+            rate = "verified (sha256)" if progress.verified else "done"
         else:
             rate = f"{size_text(progress.speed)}/s  {duration_text(progress.eta_s)} left"
         part = f" part {progress.part}/{progress.parts}" if progress.parts > 1 else ""
-        line = (
+        line = printable(
             f"{progress.name}{part} {progress.fraction * 100:3.0f}% [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
             f"{size_text(progress.bytes_done)}/{size_text(progress.bytes_total)}  {rate}"
         )

@@ -7,19 +7,23 @@ with one clear line. Qt is imported only when the window opens.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from desktop import __version__
+from desktop.cli.output import notice
 from desktop.errors import HearthError
 from desktop.paths import AppPaths
 from desktop.settings import SettingsFile, apply_network_policy
+from desktop.text import printable
 from models.errors import HearthModelError
 
 if TYPE_CHECKING:
@@ -99,7 +103,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_models_command(args, paths)
     except HearthModelError as exc:
-        print(f"hearth: {exc}", file=sys.stderr)
+        notice(f"hearth: {exc}")
+        return 1
+    except OSError as exc:  # a read-only data folder, a full disk, a file that vanished
+        notice(f"hearth: {os_error_text(exc)}")
+        return 1
+    except sqlite3.Error as exc:  # a database in a read-only folder, or damaged
+        notice(f"hearth: the database cannot be used ({exc}).")
         return 1
     except KeyboardInterrupt:
         return 130
@@ -120,7 +130,7 @@ def _engine(args: argparse.Namespace, paths: AppPaths) -> Engine:
         settings = replace(settings, max_context=args.ctx)
     engine = Engine(settings)
     path = resolve_model(args.model, paths.models)
-    print(f"Loading {path.name}…", file=sys.stderr, flush=True)
+    notice(f"Loading {path.name}…")
     info = engine.load(path)
     learn_from_load(FitCorrections(paths.fit_corrections), info)
     return engine
@@ -141,7 +151,7 @@ def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
         engine.set_template(args.template)
     assert engine.model is not None
     if engine.model.template_source == "fallback":
-        print("Note: this model has no chat template; Hearth formats the chat as ChatML.", file=sys.stderr)
+        notice("Note: this model has no chat template; Hearth formats the chat as ChatML.")
     # The family's recommended sampling, then the flags given: the same rule as the window's.
     family = engine.model.facts.family_key if engine.model.facts else None
     params = sampling_for(family, {"temperature": args.temperature, "seed": args.seed, "max_tokens": args.max_tokens})
@@ -154,7 +164,7 @@ def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
                                  max_source_tokens=engine.model.context_length // 2)
         messages, citations = grounded.messages, grounded.citations
         if grounded.notice:
-            print(f"Note: {grounded.notice}", file=sys.stderr)
+            notice(f"Note: {grounded.notice}")
         if grounded.pending_files:
             print(f"Note: {grounded.pending_files} files of '{args.docs}' are not indexed yet.", file=sys.stderr)
     if args.dry_run or args.show_tokens:
@@ -163,19 +173,22 @@ def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
     cancel = CancelToken()
     # Ctrl+C stops the answer (even mid-prompt, through llama.cpp's abort callback) and keeps what came.
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
+    # On a terminal the answer cannot drive it (no escape sequences); a pipe gets it byte for byte.
+    shown = printable if sys.stdout.isatty() else str
     try:
-        stats = engine.chat(messages, params, lambda text: print(text, end="", flush=True), cancel, args.thinking)
+        stats = engine.chat(messages, params, lambda text: print(shown(text), end="", flush=True), cancel,
+                            args.thinking)
     finally:
         signal.signal(signal.SIGINT, previous)
     print(flush=True)
     if citations is not None:
         from desktop.documents import format_citations
 
-        print(format_citations(citations))
+        print(printable(format_citations(citations)))
     if stats.dropped_messages:
         print(f"Note: {stats.dropped_messages} older messages did not fit the context.", file=sys.stderr)
     if args.stats:
-        print(f"{engine.model.name} on {engine.model.backend}: {stats.summary()}", file=sys.stderr)
+        notice(f"{engine.model.name} on {engine.model.backend}: {stats.summary()}")
     return 130 if stats.stop_reason == "cancelled" else 0
 
 
@@ -186,7 +199,7 @@ def _dry_run(engine: Engine, messages: list[dict[str, str]], params: SamplingPar
 
     view = inspect_prompt(engine, messages, args.thinking, params.max_tokens)
     for adaptation in view.adaptations:
-        print(f"Note: {adaptation}", file=sys.stderr)
+        notice(f"Note: {adaptation}")
     if not args.show_tokens:
         sys.stdout.write(view.text)
         return 0
@@ -211,6 +224,18 @@ def _bench(args: argparse.Namespace, paths: AppPaths) -> int:
         for key, value in result.items():
             print(f"{key:28} {value}")
     return 0
+
+
+def os_error_text(exc: OSError) -> str:
+    """An operating system's refusal in one sentence, saying which file and what to do."""
+    where = f" {exc.filename}" if exc.filename else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return f"the disk is full: cannot write{where}; free some space and try again."
+    if exc.errno == errno.EROFS:
+        return f"cannot write{where}: the file system is read-only (HEARTH_HOME can point elsewhere)."
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"permission denied:{where} cannot be read or written by Hearth (HEARTH_HOME can point elsewhere)."
+    return f"{exc.strerror or exc}{':' if where else ''}{where}."
 
 
 if __name__ == "__main__":

@@ -22,10 +22,10 @@ import argparse
 import sys
 from typing import Any
 
-from desktop.cli.output import emit
+from desktop.cli.output import emit, notice
 from desktop.errors import HearthError
 from desktop.paths import AppPaths
-from desktop.text import params_text, size_text
+from desktop.text import params_text, printable, size_text
 
 
 def add_models_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -179,15 +179,31 @@ def _info(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def _catalog(args: argparse.Namespace, paths: AppPaths) -> int:
-    from models.fit import load_catalog
+    from models.fit import CatalogChecks, CatalogStaleError, catalog_file, load_catalog, refresh_unconfirmed
+    from models.hub import HubClient, offline_mode
 
     entries = [e for e in load_catalog() if e.small or not args.small]
-    lines = [
-        f"{e.id:32} {params_text(e.parameters):>6} {e.default_quant:7} ~{size_text(e.approximate_size()):>9}  "
-        f"{e.licence:11} {e.repo} {e.default_file}\n{'':32} {e.description}"
-        for e in entries
-    ]
-    return emit(args, [e.as_dict() for e in entries], lines)
+    # File names never seen in a Hub listing are checked against it the first time Hearth is online.
+    checks = CatalogChecks(paths.catalog_checks)
+    known = checks.load() if offline_mode() else refresh_unconfirmed(HubClient(), entries, checks)
+    rows, lines = [], []
+    for entry in entries:
+        check = known.get(entry.id)
+        row = entry.as_dict()
+        try:
+            row["default_file"] = default = catalog_file(entry, entry.default_quant, check)
+            status = "confirmed on the Hub" if check or entry.seen_in_listing else "not yet checked on the Hub"
+        except CatalogStaleError as exc:
+            default, status = entry.default_file, f"stale: {exc}"
+        row["files"] = {label: check.files.get(label, path) if check else path for label, path in entry.files.items()}
+        row["hub_check"] = None if check is None else {"checked_at": check.checked_at, "missing": list(check.missing)}
+        rows.append(row)
+        lines.append(
+            f"{entry.id:32} {params_text(entry.parameters):>6} {entry.default_quant:7} "
+            f"~{size_text(entry.approximate_size()):>9}  {entry.licence:11} {entry.repo} {default}\n"
+            f"{'':32} {entry.description}" + (f"\n{'':32} {status}" if check is None or check.stale else "")
+        )
+    return emit(args, rows, lines)
 
 
 def _import(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -196,12 +212,16 @@ def _import(args: argparse.Namespace, paths: AppPaths) -> int:
     from models.engine import check_model_file
     from models.library import Library
 
-    model = Library(paths.models).import_file(Path(args.path), link=args.link)
+    # The template doctor's import check, before anything is copied or registered: a file it
+    # cannot read is refused with nothing left behind; what it finds is said now, not after a chat.
+    reports: list[Any] = []
+    model = Library(paths.models).import_file(
+        Path(args.path), link=args.link, check=lambda first: reports.append(check_model_file(first))
+    )
     how = "linked (not copied)" if args.link else "copied"
-    # The template doctor's import check: say now why a model would misbehave, not after a chat.
-    report = check_model_file(model.path)
+    (report,) = reports
     for finding in report.findings:
-        print(f"{finding.severity.capitalize()}: {finding.message}", file=sys.stderr)
+        notice(f"{finding.severity.capitalize()}: {finding.message}")
     row = {**model.as_dict(), "template_findings": [f.message for f in report.findings]}
     return emit(args, row, [f"Added {model.name} ({how}): {model.path}"])
 
@@ -220,7 +240,7 @@ def _discover(args: argparse.Namespace, paths: AppPaths) -> int:
                 row["added"] = add_discovered(library, model).name
             except HearthModelError as exc:
                 row["added"], row["problem"] = None, str(exc)
-                print(f"Skipped {model.path}: {exc}", file=sys.stderr)
+                notice(f"Skipped {model.path}: {exc}")
         lines = [f"Added {row['added']} (linked): {row['path']}" for row in rows if row.get("added")]
     elif found and not args.json:
         print("Add them without copying: hearth models discover --add", file=sys.stderr)
@@ -238,7 +258,7 @@ def _remove(args: argparse.Namespace, paths: AppPaths) -> int:
         if not sys.stdin.isatty():
             raise HearthError(f"Not deleting {model.name} without confirmation: add --yes.")
         what = "forget it (its file stays where it is)" if model.origin == "linked" else "delete its files"
-        question = f"Remove {model.name} ({size_text(model.size)}) and {what}? Conversations stay. [y/N] "
+        question = printable(f"Remove {model.name} ({size_text(model.size)}) and {what}? Conversations stay. [y/N] ")
         print(question, end="", file=sys.stderr, flush=True)  # stdout carries only answers
         answer = sys.stdin.readline()
         if answer.strip().lower() not in ("y", "yes"):

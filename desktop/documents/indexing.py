@@ -28,7 +28,7 @@ from pathlib import Path
 from desktop.documents.chunking import ChunkSettings, LengthFunction, chunk_document, estimate_tokens
 from desktop.documents.embedder import Embedder, document_text
 from desktop.documents.errors import DocumentError
-from desktop.documents.parsers import read_document
+from desktop.documents.parsers import ParsingStopped, parse_budget, read_document, read_limited
 from desktop.documents.scanning import FoundFile, is_under, scan
 from desktop.documents.store import DocumentIndex
 from desktop.documents.types import FileResult, IndexProgress, IndexReport, Phase
@@ -133,7 +133,7 @@ class IndexRun:
 
     def run(self) -> IndexReport:
         self._progress("scanning", force=True)
-        found = scan(self.roots)
+        found = scan(self.roots, self.cancel)
         self.files_total = len(found.files)
         self.bytes_total = sum(f.size for f in found.files)
         self.index.mark_pending(self.collection_id, [f.path for f in found.files])
@@ -141,6 +141,7 @@ class IndexRun:
             self._finish_file(skipped, 0)
         cancelled = False
         try:
+            self._check()  # a scan cut short by a cancel must not count unseen files as vanished
             self._remove_vanished({f.path for f in found.files})
             for item in found.files:
                 self._check()
@@ -182,9 +183,12 @@ class IndexRun:
         if known is not None and same_stat and known.status == "ready" and embedded:
             return FileResult(item.path, "unchanged", known.chunk_count)
         try:
-            data = item.path.read_bytes()
-        except OSError as exc:
-            return self._failed(item, DocumentError(item.path, exc.strerror or str(exc)).reason, None)
+            with parse_budget(item.path, self.cancel):  # no FIFO, no endless file, stops on Ctrl+C
+                data = read_limited(item.path)
+        except DocumentError as exc:
+            return self._failed(item, exc.reason, None)
+        except ParsingStopped:
+            raise _Cancelled from None
         digest = hashlib.sha256(data).hexdigest()
         if known is not None and known.status == "ready" and known.sha256 == digest:
             self.index.touch_file(known.id, item.size, item.mtime_ns)
@@ -192,7 +196,10 @@ class IndexRun:
                 return FileResult(item.path, "unchanged", known.chunk_count)
             return self._embed_missing(item, known.id, known.title)
         try:
-            document = read_document(item.path, data)
+            with parse_budget(item.path, self.cancel):
+                document = read_document(item.path, data)
+        except ParsingStopped:
+            raise _Cancelled from None
         except DocumentError as exc:
             return self._failed(item, exc.reason, digest)
         except Exception as exc:  # a parser bug must not stop the batch; the file says what happened

@@ -3,20 +3,28 @@
 Inside folders only files Hearth reads are taken (by extension, plus well-known names such as
 Makefile); the rest are reported as skipped, never as failures: a photo in a folder of notes is
 not an error. Hidden files and folders, version-control and dependency folders are left out,
-and symbolic links to folders are not followed (they can loop, and they lead out of the
-folder the user chose). A file the user added by name is always tried: if it cannot be read,
-the user hears why.
+and symbolic links are not followed, to folders (they can loop) nor to files (`notes/leak.txt`
+-> `~/.ssh/id_ed25519` would put a key in the index): they lead out of the folder the user chose.
+A link the user added by name is theirs, and is followed (`normalise_root` resolves it).
+
+Only regular files are read: a FIFO would block the reader forever and `/dev/zero` never ends,
+so they, devices and sockets are skipped with the reason, whether found in a folder or added by
+name; so is any file over the size limit, before a byte of it is read. A file whose name is not
+valid UTF-8 (`b'\xff.txt'`) cannot be stored in the index: it is listed as failed with that
+reason and the others index on.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop.documents.parsers import MAX_FILE_BYTES, is_supported_name
-from desktop.documents.types import FileResult
+from desktop.documents.types import FileOutcome, FileResult
+from models.cancel import CancelToken
 
 # Folders that hold generated or third-party files, not the user's documents.
 SKIPPED_FOLDERS = frozenset(
@@ -47,26 +55,29 @@ def is_under(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def scan(roots: Iterable[Path]) -> ScanResult:
+def scan(roots: Iterable[Path], cancel: CancelToken | None = None) -> ScanResult:
+    """What is under `roots`; a cancel stops the walk at the next folder (the result is then partial)."""
     result = ScanResult()
     seen: set[Path] = set()
     for root in roots:
         try:
             is_dir = root.is_dir()
-            exists = is_dir or root.is_file()
+            exists = is_dir or root.exists()
         except OSError:
             exists = is_dir = False
         if not exists:
             result.missing.append(root)
         elif is_dir:
-            _walk(root, result, seen)
+            _walk(root, result, seen, cancel)
         else:
             _take(root, result, seen, explicit=True)
     return result
 
 
-def _walk(folder: Path, result: ScanResult, seen: set[Path]) -> None:
+def _walk(folder: Path, result: ScanResult, seen: set[Path], cancel: CancelToken | None) -> None:
     for current, dirs, files in os.walk(folder, followlinks=False):
+        if cancel is not None and cancel.cancelled:
+            return
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d.lower() not in SKIPPED_FOLDERS)
         for name in sorted(files):
             if name.startswith("."):
@@ -75,20 +86,46 @@ def _walk(folder: Path, result: ScanResult, seen: set[Path]) -> None:
             if not is_supported_name(path):
                 result.skipped.append(FileResult(path, "skipped", reason="not a kind of file Hearth reads"))
                 continue
+            if path.is_symlink():
+                result.skipped.append(FileResult(path, "skipped", reason=SYMLINK_REASON))
+                continue
             _take(path, result, seen, explicit=False)
+
+
+SYMLINK_REASON = "a symbolic link, which leads out of the folder (add the file it points to by name to index it)"
+NOT_REGULAR_REASON = "not a regular file (a pipe, a device or a socket)"
+NOT_UTF8_REASON = "its name is not valid UTF-8 text; rename it to index it"
 
 
 def _take(path: Path, result: ScanResult, seen: set[Path], explicit: bool) -> None:
     if path in seen:
         return
     seen.add(path)
+    if not storable_name(path):
+        result.skipped.append(FileResult(path, "failed", reason=NOT_UTF8_REASON))
+        return
     try:
-        stat = path.stat()
+        info = path.stat()
     except OSError:
         result.missing.append(path)
         return
-    if not explicit and stat.st_size > MAX_FILE_BYTES:
-        limit = MAX_FILE_BYTES // (1024 * 1024)
-        result.skipped.append(FileResult(path, "skipped", reason=f"larger than {limit} MB"))
+    # A file the user named is reported as failed (they asked for it); one found in a folder, skipped.
+    outcome: FileOutcome = "failed" if explicit else "skipped"
+    if not stat.S_ISREG(info.st_mode):
+        result.skipped.append(FileResult(path, outcome, reason=NOT_REGULAR_REASON))
         return
-    result.files.append(FoundFile(path, stat.st_size, stat.st_mtime_ns))
+    if info.st_size > MAX_FILE_BYTES:
+        limit = MAX_FILE_BYTES // (1024 * 1024)
+        result.skipped.append(FileResult(path, outcome, reason=f"larger than {limit} MB"))
+        return
+    result.files.append(FoundFile(path, info.st_size, info.st_mtime_ns))
+
+
+def storable_name(path: Path) -> bool:
+    """Whether a path is text the index can store: file names are bytes on Linux, and Python
+    carries undecodable ones as lone surrogates, which SQLite refuses."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -184,7 +184,7 @@ class MainWindow(QMainWindow):
     def apply_settings(self, new: AppSettings) -> None:
         """Apply what changed now: looks at once, network at once, engine settings by reloading."""
         old, self.settings = self.settings, new
-        self._settings_file.save(new)
+        self._write_settings(new)
         self.theme.set_theme(new.theme)
         self.theme.set_font_size(new.font_size)
         apply_network_policy(new)
@@ -328,7 +328,18 @@ class MainWindow(QMainWindow):
 
     def _save(self, **changes: Any) -> None:
         self.settings = self.settings.with_changes(**changes)
-        self._settings_file.save(self.settings)
+        self._write_settings(self.settings)
+
+    def _write_settings(self, settings: AppSettings) -> None:
+        """Save, or say that saving failed (a read-only folder, a full disk): the change applies
+        until Hearth closes, and nothing half-written is left behind (SettingsFile.save)."""
+        try:
+            self._settings_file.save(settings)
+        except OSError as exc:
+            self.view.show_error(
+                f"Your settings were not saved ({exc.strerror or exc}: {self._settings_file.path}); "
+                "the change applies until Hearth closes."
+            )
 
     # -- events --------------------------------------------------------------------------
 

@@ -1,26 +1,25 @@
 """One Hearth per user and data folder: a second start brings the running window forward.
 
-The first instance listens on a local socket named after the data folder; a second instance
-finds it, asks it to show its window, and exits. A socket left behind by a crashed instance
-is removed when nobody answers on it.
+The first instance listens on a local socket named after the data folder, in a folder only this
+user can enter (desktop/instance_socket.py says where, per platform); a second instance finds it,
+checks that the listener is the same user, asks it to show its window, and exits. The listener
+checks the same of whoever connects. A socket left behind by a crashed instance is removed when
+nobody answers on it. Without a private folder to put the socket in, Hearth runs without the check.
 """
 
 from __future__ import annotations
 
-import getpass
-import hashlib
+import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
+from desktop.instance_socket import same_user, server_name
+
+log = logging.getLogger(__name__)
 ACTIVATE = b"activate\n"
 TIMEOUT_MS = 500
-
-
-def server_name(data_dir: Path) -> str:
-    digest = hashlib.sha256(f"{getpass.getuser()}:{data_dir.resolve()}".encode()).hexdigest()[:16]
-    return f"hearth-{digest}"
 
 
 class SingleInstance(QObject):
@@ -28,14 +27,20 @@ class SingleInstance(QObject):
 
     def __init__(self, data_dir: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.name = server_name(data_dir)
+        self.name = server_name(data_dir)  # "" when no private place for the socket exists
         self._server: QLocalServer | None = None
 
     def activate_running(self) -> bool:
-        """If another instance runs, ask it to come forward and return True."""
+        """If another instance of this user runs, ask it to come forward and return True."""
+        if not self.name:
+            return False
         socket = QLocalSocket()
         socket.connectToServer(self.name)
         if not socket.waitForConnected(TIMEOUT_MS):
+            return False
+        if not same_user(int(socket.socketDescriptor())):
+            log.warning("Another user listens on %s; not asking it anything", self.name)
+            socket.abort()
             return False
         socket.write(ACTIVATE)
         socket.waitForBytesWritten(TIMEOUT_MS)
@@ -43,6 +48,8 @@ class SingleInstance(QObject):
         return True
 
     def listen(self) -> None:
+        if not self.name:
+            return
         QLocalServer.removeServer(self.name)  # a crashed instance's leftover, nobody answered on it
         self._server = QLocalServer(self)
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
@@ -52,6 +59,11 @@ class SingleInstance(QObject):
     def _on_server_new_connection(self) -> None:
         assert self._server is not None
         socket = self._server.nextPendingConnection()
+        if not same_user(int(socket.socketDescriptor())):
+            log.warning("Ignored a connection from another user to the single-instance socket")
+            socket.abort()
+            socket.deleteLater()
+            return
         # The other instance writes its one line at once; a short wait here keeps the socket's
         # lifetime inside this call (no callbacks that could outlive the server).
         arrived = socket.bytesAvailable() or socket.waitForReadyRead(TIMEOUT_MS)

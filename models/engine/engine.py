@@ -75,6 +75,11 @@ def _memory_by_device(lines: list[tuple[int, str]]) -> dict[str, int]:
     return totals
 
 
+def _answer_only(content: str, trim_leading_newlines: bool) -> str:
+    answer = strip_reasoning(content)
+    return answer.lstrip("\n") if trim_leading_newlines else answer
+
+
 class _AbortSwitch:
     """llama.cpp's abort callback, armed only while a prompt is evaluated.
 
@@ -198,7 +203,7 @@ class Engine:
             raise EngineStateError("No model is loaded.")
         llm, info = self._llm, self._gguf
         bos, eos = self._token_text(llm.token_bos()), self._token_text(llm.token_eos())
-        choice = choose_template(info.chat_template, self._family, name)
+        choice = choose_template(info.chat_template, self._family, name, info.vocabulary_size)
         try:
             self._template = build_template(choice, bos, eos)
         except TemplateError as exc:  # the model's own template does not even compile
@@ -266,8 +271,11 @@ class Engine:
         """The prompt text with the adaptations it took (system folded, turns merged).
         Raises TemplateError naming the model when the template cannot render it at all."""
         _llm, template = self._require()
+        # Only the answer goes back, as each family's official template keeps it: DeepSeek keeps the
+        # "\n\n" after </think>, Qwen 3 (and GPT-OSS, whose analysis became <think>) drops it.
+        trim = self._family is not None and self._family.reasoning in ("think", "harmony")
         history = [
-            {**m, "content": strip_reasoning(m["content"])} if m.get("role") == "assistant" and "content" in m else m
+            {**m, "content": _answer_only(m["content"], trim)} if m.get("role") == "assistant" and "content" in m else m
             for m in messages
         ]
         name = self.model.name if self.model else "this model"

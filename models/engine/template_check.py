@@ -208,7 +208,7 @@ def check_model_file(path: str | Path, template: str | None = None) -> TemplateR
     own vocabulary, without loading the weights. Raises ModelFileError for an unusable file."""
     info = validate_model(path)
     family = family_of(info)
-    choice = choose_template(info.chat_template, family, template)
+    choice = choose_template(info.chat_template, family, template, info.vocabulary_size)
     params = llama_cpp.llama_model_default_params()
     params.vocab_only = True
     with llama_log.capture() as lines:

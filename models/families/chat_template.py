@@ -7,8 +7,9 @@ every model and a silent guess (llama-cpp-python silently uses llama-2's) produc
 that looks like a broken model. A known-good template of the model's family (see
 `models.families.known_templates`) can stand in for the model's own: `source` is then "known-good: <name>".
 
-Templates that read `enable_thinking` (Qwen 3, DeepSeek V3.1) get it only when the caller sets
-it: an undefined variable is the template's own default, which `is defined` checks rely on.
+Templates that read `enable_thinking` (Qwen 3) or `thinking` (DeepSeek V3.1's official one) get it
+only when the caller sets it: an undefined variable is the template's own default, which
+`is defined` checks rely on.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from typing import Any
 
 import jinja2
 from jinja2.ext import Extension, loopcontrols
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from models.errors import TemplateError
+from models.families.template_sandbox import BudgetedSandbox, BudgetExceeded, RenderBudget, budget_for_render
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +69,10 @@ class _GenerationTag(Extension):
         return parser.parse_statements(("name:endgeneration",), drop_needle=True)
 
 
-def _environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
-        trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols, _GenerationTag]
+def _environment() -> BudgetedSandbox:
+    env = BudgetedSandbox(
+        filters={"tojson": _tojson}, trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols, _GenerationTag]
     )
-    env.filters["tojson"] = _tojson
     env.globals["raise_exception"] = _raise_exception
     env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
     return env
@@ -86,6 +86,9 @@ class ChatTemplate:
     eos_token: str = ""
     stop_strings: tuple[str, ...] = ()
     _compiled: jinja2.Template = field(init=False, repr=False, compare=False)
+    # Why the template was stopped once for running over its budget: it is not given another
+    # few seconds at every render after that.
+    _exhausted: list[str] = field(init=False, repr=False, compare=False, default_factory=list)
 
     def __post_init__(self) -> None:
         try:
@@ -107,8 +110,8 @@ class ChatTemplate:
 
     @property
     def supports_thinking_switch(self) -> bool:
-        """Whether the template reads `enable_thinking` (Qwen 3, DeepSeek V3.1)."""
-        return "enable_thinking" in self.text
+        """Whether the template reads `enable_thinking` (Qwen 3) or `thinking` (DeepSeek V3.1's own)."""
+        return "enable_thinking" in self.text or "thinking is defined" in self.text
 
     def render(
         self, messages: Sequence[Message], add_generation_prompt: bool = True, enable_thinking: bool | None = None
@@ -121,12 +124,24 @@ class ChatTemplate:
         }
         if enable_thinking is not None:
             variables["enable_thinking"] = enable_thinking
+            variables["thinking"] = enable_thinking  # DeepSeek V3.1's official template reads `thinking`
+        if self._exhausted:
+            raise TemplateRenderError(f"The {self._owner} chat template was stopped: {self._exhausted[0]}.",
+                                      self._exhausted[0])
         try:
-            return self._compiled.render(**variables)
+            with budget_for_render(RenderBudget()):
+                text = self._compiled.render(**variables)
+        except BudgetExceeded as exc:  # time, size or a format width (models.families.template_sandbox)
+            self._exhausted.append(str(exc))
+            raise TemplateRenderError(f"The {self._owner} chat template was stopped: {exc}.", str(exc)) from exc
         except jinja2.TemplateError as exc:
             raise TemplateRenderError(f"The {self._owner} chat template failed: {exc}", str(exc)) from exc
-        except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
-            raise TemplateRenderError(f"The {self._owner} chat template failed: {exc!r}", repr(exc)) from exc
+        except Exception as exc:  # the template's own arithmetic, recursion or memory: its failure, not Hearth's
+            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            raise TemplateRenderError(f"The {self._owner} chat template failed ({reason[:300]}).", reason) from exc
+        if messages and not text.strip():
+            raise TemplateRenderError(f"The {self._owner} chat template renders an empty prompt.", "empty prompt")
+        return text
 
     @property
     def _owner(self) -> str:

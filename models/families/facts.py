@@ -87,7 +87,7 @@ def describe_model(info: GGUFInfo, template: str | None = None, family: Family |
     """Facts about a validated GGUF. `template` is a known-good template chosen instead of the
     model's own; `family` overrides detection (when the caller already knows it)."""
     family = family or family_of(info)
-    choice = choose_template(info.chat_template, family, template)
+    choice = choose_template(info.chat_template, family, template, info.vocabulary_size)
     total, active = parameter_counts(info)
     return ModelFacts(
         name=info.name,

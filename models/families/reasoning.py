@@ -40,8 +40,17 @@ def split_reasoning(text: str) -> Split:
 
 
 def strip_reasoning(text: str) -> str:
-    """The answer alone, for the history sent back to the model."""
-    return split_reasoning(text).answer
+    """The answer alone, for the history sent back to the model: everything after `</think>`,
+    byte for byte. The official DeepSeek-R1 and V3.1 templates do exactly this
+    (`content.split('</think>')[-1]`, `content.split('</think>', 1)[1]`) and so keep the "\n\n"
+    the model wrote after `</think>`; a family whose template strips it (Qwen 3's
+    `.lstrip('\n')`) has the engine do that (models.engine)."""
+    split = split_reasoning(text)
+    if not split.thinking_done:
+        return ""
+    if CLOSE in text and (text.lstrip().startswith(OPEN) or OPEN not in text):
+        return text.split(CLOSE, 1)[1]
+    return split.answer
 
 
 def opened_in_prompt(prompt: str) -> str:

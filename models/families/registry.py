@@ -80,7 +80,7 @@ def _is_qwen3(template: str) -> bool:
 
 
 def _is_deepseek_r1(template: str) -> bool:
-    # R1's generation prompt opens "<think>\n"; V3.1's writes "<think>" or "<think></think>".
+    # R1's generation prompt opens "<think>\n"; V3.1's writes "<think>" or "</think>".
     return "<｜Assistant｜>" in template and ("<think>\\n" in template or "<think>\n" in template)
 
 

@@ -1,11 +1,13 @@
 """GGUF files: reading and validating a header before llama.cpp sees the file, and file naming
 (quantization labels, split parts). The bottom layer of `models`: it imports nothing else of it."""
 
-from models.files.header import GGUFInfo, read_gguf, validate_model
+from models.files.header import GGUFInfo, read_gguf
 from models.files.names import is_gguf, label_from_file_type, model_stem, quant_label, split_name, split_parts
+from models.files.validation import check_hyperparameters, validate_model
 
 __all__ = [
     "GGUFInfo",
+    "check_hyperparameters",
     "is_gguf",
     "label_from_file_type",
     "model_stem",

@@ -25,8 +25,12 @@ from models.errors import ModelFileError
 GGUF_MAGIC = b"GGUF"
 SUPPORTED_VERSIONS = (2, 3)
 DEFAULT_ALIGNMENT = 32
-# Arrays longer than this (token lists, merges) are skipped, keeping only their length.
+# Arrays longer than this (token lists, merges) are skipped, keeping only their length; arrays
+# of numbers are kept up to MAX_KEPT_NUMBERS, enough for one value per layer (at most 512).
 MAX_KEPT_ARRAY = 64
+MAX_KEPT_NUMBERS = 1024
+# Arrays of arrays deeper than this are no metadata any model has: refused, not recursed into.
+MAX_ARRAY_NESTING = 4
 
 _SCALAR_FORMATS: dict[GGUFValueType, str] = {
     GGUFValueType.UINT8: "<B",
@@ -81,11 +85,18 @@ class GGUFInfo:
 
     @property
     def block_count(self) -> int:
-        return int(self.arch_value("block_count", 0) or 0)
+        return _whole(self.arch_value("block_count"))
 
     @property
     def context_length(self) -> int:
-        return int(self.arch_value("context_length", 0) or 0)
+        return _whole(self.arch_value("context_length"))
+
+    @property
+    def vocabulary_size(self) -> int:
+        """Tokens in the vocabulary (`<arch>.vocab_size`, else the length of the token list)."""
+        declared = _whole(self.arch_value("vocab_size"))
+        tokens = self.metadata.get("tokenizer.ggml.tokens")
+        return declared or (tokens.length if isinstance(tokens, ArrayInfo) else len(tokens or []))
 
     @property
     def chat_template(self) -> str | None:
@@ -101,6 +112,12 @@ class GGUFInfo:
                 n *= dim
             count += n
         return count
+
+
+def _whole(value: Any) -> int:
+    """A count as stored, 0 when it is not a whole number (a string, an array): the validation
+    (models.files.validation) says what is wrong; reading the header never raises for it."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 class _Cursor:
@@ -131,7 +148,7 @@ class _Cursor:
         length = self.take("<Q")
         self.pos += length
 
-    def value(self, vtype: int) -> Any:
+    def value(self, vtype: int, depth: int = 0) -> Any:
         try:
             kind = GGUFValueType(vtype)
         except ValueError:
@@ -139,20 +156,25 @@ class _Cursor:
         if kind == GGUFValueType.STRING:
             return self.string()
         if kind == GGUFValueType.ARRAY:
-            return self.array()
+            return self.array(depth + 1)
         return self.take(_SCALAR_FORMATS[kind])
 
-    def array(self) -> list[Any] | ArrayInfo:
+    def array(self, depth: int = 1) -> list[Any] | ArrayInfo:
+        if depth > MAX_ARRAY_NESTING:
+            raise ModelFileError(self.path, f"its metadata nests arrays more than {MAX_ARRAY_NESTING} deep")
         item_type = self.take("<I")
         length = self.take("<Q")
-        if length <= MAX_KEPT_ARRAY:
-            return [self.value(item_type) for _ in range(length)]
+        if length > len(self.buf):  # each item takes at least a byte: garbage, not an array
+            raise ModelFileError(self.path, "the file is truncated (its header ends early)")
+        numbers = item_type in _SCALAR_FORMATS and length <= MAX_KEPT_NUMBERS
+        if length <= MAX_KEPT_ARRAY or numbers:
+            return [self.value(item_type, depth) for _ in range(length)]
         if item_type == GGUFValueType.STRING:
             for _ in range(length):
                 self.skip_string()
         elif item_type == GGUFValueType.ARRAY:
             for _ in range(length):
-                self.array()
+                self.array(depth + 1)
         else:
             try:
                 kind = GGUFValueType(item_type)
@@ -223,7 +245,9 @@ def _parse(buf: mmap.mmap, path: Path, file_size: int) -> GGUFInfo:
         offset = cursor.take("<Q")
         raw_tensors.append((name, shape, ggml_type, offset))
 
-    alignment = int(metadata.get("general.alignment", DEFAULT_ALIGNMENT) or DEFAULT_ALIGNMENT)
+    alignment = metadata.get("general.alignment", DEFAULT_ALIGNMENT)
+    if not isinstance(alignment, int) or isinstance(alignment, bool) or alignment <= 0 or alignment & (alignment - 1):
+        raise ModelFileError(path, f"its general.alignment ({str(alignment)[:40]}) is not a power of two")
     data_start = -(-cursor.pos // alignment) * alignment
     tensors = []
     for name, shape, ggml_type, offset in raw_tensors:
@@ -238,14 +262,3 @@ def _parse(buf: mmap.mmap, path: Path, file_size: int) -> GGUFInfo:
         tensors.append(TensorInfo(name, shape, type_name, start, n_bytes))
     return GGUFInfo(path, file_size, version, metadata, tuple(tensors))
 
-
-def validate_model(path: str | Path) -> GGUFInfo:
-    """Read a GGUF file and check it is a language model llama.cpp can be handed safely."""
-    info = read_gguf(path)
-    if not info.architecture:
-        raise ModelFileError(info.path, "it names no model architecture (general.architecture)")
-    if info.block_count <= 0:
-        raise ModelFileError(info.path, f"it declares {info.block_count} layers ({info.architecture}.block_count)")
-    if not info.tensors:
-        raise ModelFileError(info.path, "it contains no tensors")
-    return info

@@ -2,6 +2,15 @@
 the curated catalog and the recommendation for this machine."""
 
 from models.fit.catalog import CatalogEntry, CatalogError, find_entry, load_catalog, validate_catalog
+from models.fit.catalog_check import (
+    CatalogChecks,
+    CatalogStaleError,
+    EntryCheck,
+    catalog_file,
+    check_entry,
+    check_listing,
+    refresh_unconfirmed,
+)
 from models.fit.memory import (
     DEFAULT_MAX_CONTEXT,
     RUNTIME_OVERHEAD,
@@ -24,14 +33,20 @@ from models.fit.remote import estimate_listing, fetch_header, size_only_estimate
 __all__ = [
     "DEFAULT_MAX_CONTEXT",
     "RUNTIME_OVERHEAD",
+    "CatalogChecks",
     "CatalogEntry",
     "CatalogError",
+    "CatalogStaleError",
+    "EntryCheck",
     "FitCorrections",
     "FitReport",
     "MemoryEstimate",
     "ModelShape",
     "Recommendation",
     "Verdict",
+    "catalog_file",
+    "check_entry",
+    "check_listing",
     "default_context",
     "estimate_for_files",
     "estimate_listing",
@@ -43,6 +58,7 @@ __all__ = [
     "load_catalog",
     "model_key",
     "recommend",
+    "refresh_unconfirmed",
     "shape_of_files",
     "size_only_estimate",
     "validate_catalog",

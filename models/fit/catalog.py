@@ -18,8 +18,11 @@ The file's schema (checked by `validate_catalog`, which a test runs):
         "licence": "apache-2.0",
         "small": false,                         a pick for laptops
         "description": "one line",
-        "kind": "embedding"}]}                  optional: "chat" (the default) or "embedding", a model
+        "kind": "embedding",                    optional: "chat" (the default) or "embedding", a model
                                                 for document search that the chat picker leaves out
+        "seen_in_listing": "2026-01-31"}]}      optional: when its file names were last seen in the
+                                                repo's Hub listing; without it they are checked the
+                                                first time the user is online (models.fit.catalog_check)
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ _REQUIRED: dict[str, type | tuple[type, ...]] = {
     "description": str,
 }
 KINDS = ("chat", "embedding")
-_OPTIONAL = frozenset({"active_parameters", "kind"})
+_OPTIONAL = frozenset({"active_parameters", "kind", "seen_in_listing"})
 _REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -92,6 +95,7 @@ class CatalogEntry:
     description: str
     active_parameters: int | None = None
     kind: str = "chat"  # "embedding": for document search (desktop.documents), not for chat
+    seen_in_listing: str | None = None  # when the file names were seen in the Hub's listing; None: never
 
     @property
     def default_file(self) -> str:

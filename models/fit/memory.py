@@ -41,7 +41,7 @@ the GPU, and only the runtime overhead stays in RAM):
 from __future__ import annotations
 
 import json
-import os
+import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,7 +50,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from models.engine import ModelInfo, supports_gpu_offload
-from models.files import GGUFInfo, read_gguf, split_parts
+from models.errors import ModelFileError
+from models.files import GGUFInfo, check_hyperparameters, read_gguf, split_parts
+from models.private import write_private
+
+log = logging.getLogger(__name__)
 
 Verdict = Literal["fits", "tight", "won't fit"]
 
@@ -82,7 +86,17 @@ class ModelShape:
 
     @classmethod
     def from_gguf(cls, info: GGUFInfo, weights: int | None = None) -> ModelShape:
-        """`weights` overrides the tensor sum: split models pass all parts' sum, remote files their size."""
+        """`weights` overrides the tensor sum: split models pass all parts' sum, remote files their size.
+        A header llama.cpp would refuse (or abort on) raises ModelFileError, as values that are not
+        numbers where numbers belong do: a billion layers must not become a billion-entry tuple."""
+        check_hyperparameters(info)
+        try:
+            return cls._from_gguf(info, weights)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise ModelFileError(info.path, f"its header holds a value of the wrong kind ({exc})") from exc
+
+    @classmethod
+    def _from_gguf(cls, info: GGUFInfo, weights: int | None) -> ModelShape:
         n_layers = info.block_count
         n_embd = int(info.arch_value("embedding_length", 0) or 0)
         n_head = _first_int(info.arch_value("attention.head_count", 0)) or 1
@@ -305,12 +319,12 @@ class FitCorrections:
                 "n_ctx": n_ctx,
                 "at": datetime.now(UTC).isoformat(timespec="seconds"),
             }
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
             # Private like everything in the data folder: it names the models this user runs.
-            with os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
-                handle.write(json.dumps(data, indent=1, sort_keys=True))
-            os.replace(temp, self.path)
+            # A read-only folder or a full disk: the correction is not kept, and nothing is left behind.
+            try:
+                write_private(self.path, json.dumps(data, indent=1, sort_keys=True))
+            except OSError as exc:
+                log.warning("Could not save the memory correction in %s: %s", self.path, exc)
         return ratio
 
 

@@ -67,16 +67,26 @@ def fetch_header(
 
 
 def _get_range(session: Any, url: str, headers: dict[str, str], count: int, repo_id: str) -> bytes:
-    with translate_errors("read the model's header", repo_id, url):
-        response = session.get(url, headers={**headers, "Range": f"bytes=0-{count - 1}"})
-    status = response.status_code
-    if status in (401, 403):
-        raise GatedRepoError(gated_message(repo_id))
-    if status == 404:
-        raise RepoNotFoundError(f"{Path(url).name} is not in {repo_id}.")
-    if status >= 400:
-        raise HubError(f"Cannot read the header of {Path(url).name}: the Hub answered HTTP {status}.")
-    return bytes(response.content[:count])
+    """At most `count` bytes from the start of the file: streamed and cut off there, so a server that
+    ignores the range (or never stops sending) costs no more than asked."""
+    with (
+        translate_errors("read the model's header", repo_id, url),
+        session.stream("GET", url, headers={**headers, "Range": f"bytes=0-{count - 1}"}) as response,
+    ):
+        status = response.status_code
+        if status in (401, 403):
+            raise GatedRepoError(gated_message(repo_id))
+        if status == 404:
+            raise RepoNotFoundError(f"{Path(url).name} is not in {repo_id}.")
+        if status >= 400:
+            raise HubError(f"Cannot read the header of {Path(url).name}: the Hub answered HTTP {status}.")
+        chunks, received = [], 0
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            received += len(chunk)
+            if received >= count:
+                break
+    return b"".join(chunks)[:count]
 
 
 def _parse(head: bytes, size: int, name: str) -> GGUFInfo | None:

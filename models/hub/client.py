@@ -17,6 +17,7 @@ resumed tomorrow fetches the same bytes even if the repo changed since.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,15 @@ from typing import Any, Literal, TypeVar
 
 from models.errors import GatedRepoError, HubError, HubOfflineError, RepoNotFoundError
 from models.files import is_gguf, model_stem, quant_label, split_name
+from models.hub.untrusted import (
+    checked_repo_id,
+    checked_repo_path,
+    checked_revision,
+    checked_sha256,
+    checked_size,
+)
+
+log = logging.getLogger(__name__)
 
 SortKey = Literal["downloads", "likes", "recent", "updated"]
 _SORTS: dict[str, str] = {
@@ -182,13 +192,28 @@ class HubClient:
 
         def call() -> RepoListing:
             info = self._api().model_info(repo_id, revision=revision, files_metadata=True)
-            files = [
-                RemoteFile(s.rfilename, int(s.lfs.size if s.lfs else s.size or 0), s.lfs.sha256 if s.lfs else None)
-                for s in info.siblings or []
-            ]
-            return RepoListing(info.id, info.sha or revision or "main", bool(info.gated), group_files(files))
+            files = [_remote_file(s) for s in info.siblings or [] if is_gguf(str(s.rfilename))]
+            # Checked: the commit names a folder, and the files' names name files (models.hub.untrusted).
+            return RepoListing(
+                checked_repo_id(info.id), checked_revision(info.sha), bool(info.gated), group_files(files)
+            )
 
         return self._guard(f"list the files of {repo_id}", call, repo_id=repo_id)
+
+    def file_sha256(self, repo_id: str, path: str, revision: str) -> str | None:
+        """A file's LFS sha256 asked again, for a listing that gave none: the paths-info API first,
+        then the `X-Linked-Etag` of a HEAD request (the Hub's etag of an LFS file is its sha256).
+        None when neither says."""
+
+        def call() -> str | None:
+            api = self._api()
+            for entry in api.get_paths_info(repo_id, [path], revision=revision):
+                found = checked_sha256(getattr(getattr(entry, "lfs", None), "sha256", None))
+                if found is not None and getattr(entry, "path", path) == path:
+                    return found
+            return checked_sha256(api.get_hf_file_metadata(url=self.file_url(repo_id, path, revision)).etag)
+
+        return self._guard(f"ask the Hub for the sha256 of {path}", call, repo_id=repo_id)
 
     def file_url(self, repo_id: str, path: str, revision: str) -> str:
         from huggingface_hub import hf_hub_url
@@ -236,8 +261,19 @@ def translate_errors(doing: str, repo_id: str | None, endpoint: str) -> Iterator
     except errors.HfHubHTTPError as exc:
         status = exc.response.status_code if exc.response is not None else "?"
         raise HubError(f"Cannot {doing}: the Hub answered HTTP {status}; try again later.") from exc
+    except errors.HFValidationError as exc:
+        raise RepoNotFoundError(f"Cannot {doing}: '{repo}' is not a valid repository name.") from exc
+    except (httpx2.TooManyRedirects, httpx2.UnsupportedProtocol, httpx2.InvalidURL) as exc:
+        raise HubError(
+            f"Cannot {doing}: the Hub at {endpoint} redirected to an address Hearth does not follow ({exc})."
+        ) from exc
     except (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError) as exc:
         raise HubOfflineError(f"Cannot {doing}: the Hub at {endpoint} cannot be reached ({exc}).") from exc
+    except httpx2.HTTPError as exc:
+        raise HubError(f"Cannot {doing}: the connection to the Hub at {endpoint} failed ({exc}).") from exc
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # an answer in a shape no Hub sends
+        log.info("Unexpected answer from %s", endpoint, exc_info=True)
+        raise HubError(f"Cannot {doing}: the answer from {endpoint} could not be understood.") from exc
 
 
 def gated_message(repo_id: str) -> str:
@@ -245,6 +281,14 @@ def gated_message(repo_id: str) -> str:
         f"{repo_id} is gated: accept its licence at https://huggingface.co/{repo_id} and log in with "
         "`hf auth login` (or set HF_TOKEN)."
     )
+
+
+def _remote_file(sibling: Any) -> RemoteFile:
+    path = checked_repo_path(sibling.rfilename)
+    lfs = sibling.lfs
+    if lfs is None:  # a GGUF without LFS metadata: its sha256 is asked for before it downloads
+        return RemoteFile(path, checked_size(sibling.size or 0), None)
+    return RemoteFile(path, checked_size(lfs.size), checked_sha256(lfs.sha256))
 
 
 def _summary(info: Any) -> RepoSummary:

@@ -12,14 +12,22 @@ ETA, state, message). States: queued -> running -> done | failed | paused | canc
 or failed job can be resumed, and resuming picks up the bytes already on disk.
 
 Persistence: each job has a folder `<models>/.downloads/<job id>/` holding `job.json` (repo,
-revision, name, files with sizes and sha256) and one `.part` file per file (see
-models.hub.transfer). It outlives the process: `restore()` brings such jobs back as paused, and
-enqueueing the same model again (same repo and file, hence the same job id) continues them.
+revision, name, files with sizes and sha256) and one `.part` file per file (models.hub.transfer).
+`restore()` brings such jobs back as paused; enqueueing the same model again (same repo and file,
+hence the same job id) continues them.
 
 A job downloads its files one after the other (a split model's parts), verifies each, and only
 when every part is verified moves them into `<models>/<owner>/<repo>/` (atomic renames on one
 filesystem) and writes the library manifest; until then nothing is installed. Before starting,
 the free disk space must cover the bytes still missing plus `DownloadSettings.disk_reserve`.
+A file the listing gave no sha256 for has it asked again (`HubClient.file_sha256`); without one
+it is refused, never installed unverified. Installing checks that every target lies inside the
+models folder (`Library.contained`), whatever the Hub's names and commit id say.
+
+What a stopped job leaves: a paused job keeps its folder (that is what resumes). A cancelled job
+deletes it. A failed job keeps it only when it holds downloaded bytes that a retry can resume (a
+network failure, a disk that filled up, verified parts before a corrupt one); otherwise (nothing
+downloaded yet, a file gone from the repo, a gated repo, an unsafe answer) it is deleted.
 """
 
 from __future__ import annotations
@@ -31,10 +39,19 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from models.errors import DiskSpaceError, DownloadError, HearthModelError, HubOfflineError
+from models.errors import (
+    DiskSpaceError,
+    DownloadError,
+    GatedRepoError,
+    HearthModelError,
+    HubError,
+    HubOfflineError,
+    LibraryError,
+)
 from models.files import model_stem
 from models.hub.client import HubClient, RemoteFile, offline_mode
 from models.hub.jobs import (
@@ -50,6 +67,7 @@ from models.hub.jobs import (
 )
 from models.hub.transfer import DownloadSettings, PartSpec, TransferControl, TransferStopped, fetch_part
 from models.library import InstalledModel, Library, ModelFile
+from models.private import private_folder
 
 log = logging.getLogger(__name__)
 ProgressCallback = Callable[[DownloadProgress], None]
@@ -133,6 +151,7 @@ class DownloadManager:
             if job.state not in ("paused", "failed"):
                 return
             job.state, job.message, job.control = "queued", None, TransferControl()
+            write_job(job.folder, job.request)  # a failed job may have cleaned its folder up
             self._start_workers()
             self._queue.put(job_id)
         self._emit(job, force=True)
@@ -228,10 +247,11 @@ class DownloadManager:
             job.installed = installed.name
         except TransferStopped as stop:
             outcome = "paused" if stop.reason == "pause" else "cancelled"
-            if outcome == "cancelled":
-                shutil.rmtree(job.folder, ignore_errors=True)
         except HearthModelError as exc:
             outcome, job.message = "failed", str(exc)
+        except OSError as exc:  # the models folder is read-only, or the disk is full
+            where = exc.filename or self.library.root
+            outcome, job.message = "failed", f"Cannot install {job.request.name}: {exc.strerror or exc} ({where})."
         except Exception as exc:  # a bug must not kill the worker thread silently
             log.exception("Download of %s failed", job.request.name)
             outcome, job.message = "failed", f"Downloading {job.request.name} failed unexpectedly: {exc}."
@@ -245,11 +265,20 @@ class DownloadManager:
         lock = JobLock(job.folder)
         if not lock.acquire():
             raise DownloadError(f"{job.request.name} is already downloading in another Hearth window or terminal.")
+        keep = True
         try:
             installed = self._download_locked(job)
+            keep = False
+        except TransferStopped as stop:
+            keep = stop.reason == "pause"
+            raise
+        except Exception as exc:
+            keep = _resumable(exc) and bytes_on_disk(job.folder) > 0
+            raise
         finally:
             lock.release()
-        shutil.rmtree(job.folder, ignore_errors=True)
+            if not keep:  # after the release: Windows cannot delete the open lock file
+                shutil.rmtree(job.folder, ignore_errors=True)
         return installed
 
     def _download_locked(self, job: Job) -> InstalledModel:
@@ -259,6 +288,7 @@ class DownloadManager:
             job.bytes_done, job.message = request.size, f"Already installed as '{existing.name}'."
             return existing
         self._check_disk(job)
+        request = self._with_checksums(job)
         headers = self.hub.headers()
         done = 0
         verified: list[tuple[Path, RemoteFile, str]] = []
@@ -278,23 +308,45 @@ class DownloadManager:
             verified.append((spec.path, remote, digest))
         return self._install(job, verified)
 
+    def _with_checksums(self, job: Job) -> DownloadRequest:
+        """The request with every file's sha256 known: asked again where the listing gave none.
+        A file still without one is refused: nothing is installed that cannot be verified."""
+        request = job.request
+        if all(f.sha256 for f in request.files):
+            return request
+        files = []
+        for remote in request.files:
+            sha256 = remote.sha256 or self.hub.file_sha256(request.repo_id, remote.path, request.revision)
+            if not sha256:
+                raise DownloadError(
+                    f"The Hub gives no sha256 for {remote.path}, so Hearth cannot verify it and does not install it."
+                )
+            files.append(replace(remote, sha256=sha256))
+        job.request = replace(request, files=tuple(files))
+        write_job(job.folder, job.request)
+        return job.request
+
     def _install(self, job: Job, verified: list[tuple[Path, RemoteFile, str]]) -> InstalledModel:
         request = job.request
-        folder = self.library.hub_folder(request.repo_id)
+        library = self.library
+        folder = library.hub_folder(request.repo_id)
         for _part, remote, _digest in verified:
-            if self.library.find_by_path(folder / Path(remote.path).name) is not None:
+            if library.find_by_path(folder / Path(remote.path).name) is not None:
                 folder = folder / request.revision[:12]  # another revision of this file stays installed
                 break
-        folder.mkdir(parents=True, exist_ok=True)
+        # The one place downloaded files are installed: nothing lands outside the models folder.
+        targets = [library.contained(folder / PurePosixPath(remote.path).name) for _p, remote, _d in verified]
+        private_folder(library.contained(folder))
         with self._install_lock:  # two jobs finishing together must not pick the same name
-            name = self.library.unique_name(model_stem(request.files[0].path))  # before the files land
+            name = library.unique_name(model_stem(request.files[0].path))  # before the files land
             files = []
-            for part, remote, digest in verified:
-                target = folder / Path(remote.path).name
+            for (part, remote, digest), target in zip(verified, targets, strict=True):
                 os.replace(part, target)
                 files.append(ModelFile(target, remote.size, digest, remote.path))
             model = InstalledModel(name, "hub", tuple(files), repo=request.repo_id, revision=request.revision)
-            return self.library.register(model)
+            installed = library.register(model)
+        job.verified = True
+        return installed
 
     def _already_installed(self, request: DownloadRequest) -> InstalledModel | None:
         first = request.files[0]
@@ -306,7 +358,7 @@ class DownloadManager:
         return None
 
     def _check_disk(self, job: Job) -> None:
-        job.folder.mkdir(parents=True, exist_ok=True)
+        private_folder(job.folder)
         missing = job.request.size - bytes_on_disk(job.folder)
         free = shutil.disk_usage(job.folder).free
         reserve = self.settings.disk_reserve
@@ -341,3 +393,14 @@ class DownloadManager:
                     callback(snapshot)
                 except Exception:
                     log.exception("A download progress callback failed")
+
+
+def _resumable(error: BaseException) -> bool:
+    """Whether the bytes a failed job downloaded are worth keeping for a retry: after a network
+    failure, a full disk or a corrupt part (the verified parts before it stay), yes; after a
+    missing or gated file or an unsafe answer, a retry starts from nothing anyway."""
+    if isinstance(error, HubOfflineError):
+        return True
+    if isinstance(error, (GatedRepoError, HubError, LibraryError)):
+        return False
+    return isinstance(error, (DownloadError, OSError))

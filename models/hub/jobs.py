@@ -10,15 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import sys
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
 
+from models.errors import HubError
 from models.hub.client import RemoteFile, RemoteModel, RepoListing
 from models.hub.transfer import TransferControl
+from models.hub.untrusted import checked_repo_id, checked_repo_path, checked_revision, checked_sha256
+from models.private import open_private, private_folder, write_private
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,15 @@ class DownloadRequest:
     revision: str
     name: str
     files: tuple[RemoteFile, ...]
+
+    def __post_init__(self) -> None:
+        # Every request, from a listing or from a job.json on disk, names only safe paths.
+        checked_repo_id(self.repo_id)
+        checked_revision(self.revision)
+        if not self.files:
+            raise HubError(f"{self.name}: a download needs at least one file.")
+        for file in self.files:
+            checked_repo_path(file.path)
 
     @classmethod
     def from_remote(cls, listing: RepoListing, model: RemoteModel) -> DownloadRequest:
@@ -61,6 +72,7 @@ class DownloadProgress:
     parts: int
     message: str | None = None  # why it failed, or a note ("already installed")
     installed: str | None = None  # the library name once done
+    verified: bool = False  # done, and every file's sha256 matched the Hub's
 
     @property
     def fraction(self) -> float:
@@ -77,6 +89,7 @@ class Job:
         self.part = 1
         self.message: str | None = None
         self.installed: str | None = None
+        self.verified = False
         self.samples: deque[tuple[float, int]] = deque()  # touched only by the job's worker thread
         self.rate = 0.0
         self.last_sample = 0.0
@@ -107,6 +120,7 @@ class Job:
             parts=len(request.files),
             message=self.message,
             installed=self.installed,
+            verified=self.verified,
         )
 
 
@@ -115,25 +129,22 @@ def bytes_on_disk(folder: Path) -> int:
 
 
 def write_job(folder: Path, request: DownloadRequest) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
     data = {
         "repo_id": request.repo_id,
         "revision": request.revision,
         "name": request.name,
         "files": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in request.files],
     }
-    temp = folder / "job.json.tmp"
-    temp.write_text(json.dumps(data, indent=1))
-    os.replace(temp, folder / "job.json")
+    write_private(folder / "job.json", json.dumps(data, indent=1))
 
 
 def read_job(path: Path) -> DownloadRequest | None:
     try:
         data = json.loads(path.read_text())
-        files = tuple(RemoteFile(f["path"], int(f["size"]), f.get("sha256")) for f in data["files"])
+        files = tuple(RemoteFile(f["path"], int(f["size"]), checked_sha256(f.get("sha256"))) for f in data["files"])
         return DownloadRequest(data["repo_id"], data["revision"], data["name"], files)
-    except (OSError, ValueError, KeyError, TypeError):
-        log.warning("Ignoring an unreadable download record %s", path)
+    except (OSError, ValueError, KeyError, TypeError, HubError):
+        log.warning("Ignoring an unreadable or unsafe download record %s", path)
         return None
 
 
@@ -147,8 +158,8 @@ class JobLock:
         self._handle: IO[bytes] | None = None
 
     def acquire(self) -> bool:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a+b")
+        private_folder(self.path.parent)
+        handle = open_private(self.path, "a+b")
         try:
             if sys.platform == "win32":
                 import msvcrt

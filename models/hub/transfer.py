@@ -13,7 +13,10 @@ saving, so a killed process loses nothing it had written.
 - Size: the total the server announces (Content-Range or Content-Length) must be the size the
   Hub's metadata lists, and no byte past it is written; a mismatch deletes the partial file.
 - Verification: at the end the sha256 must equal the Hub's LFS sha256; a mismatch deletes the
-  partial file and says so (`ChecksumMismatchError`).
+  partial file and says so (`ChecksumMismatchError`). A file without a sha256 to compare with is
+  not downloaded at all: nothing is ever installed unverified.
+- Redirects are followed (the Hub sends downloads to its CDN) over http(s) only; a redirect to
+  another scheme (`file://`) or a loop is one clear DownloadError, never retried.
 - Retries: timeouts, dropped connections and 408/429/5xx answers are retried with exponential
   backoff (`DownloadSettings.backoff_s` doubling up to `backoff_max_s`), resuming where the bytes
   stopped; the count of failures resets whenever an attempt made progress.
@@ -38,6 +41,7 @@ from typing import Any, Literal
 from models.cancel import CancelToken
 from models.errors import ChecksumMismatchError, DownloadError, GatedRepoError, RepoNotFoundError
 from models.hub.client import gated_message
+from models.private import open_private, private_folder, write_private
 
 log = logging.getLogger(__name__)
 
@@ -197,13 +201,17 @@ class _Transfer:
 
     def run(self) -> str:
         spec = self.spec
-        spec.path.parent.mkdir(parents=True, exist_ok=True)
+        if not spec.sha256:
+            raise DownloadError(
+                f"The Hub gives no sha256 for {spec.label}, so Hearth cannot verify it and does not download it."
+            )
+        private_folder(spec.path.parent)
         verified = self._load_state()
         if verified is not None:  # verified by an earlier run (a finished part of a split model)
             self.on_bytes(spec.size)
             return verified
         try:
-            with spec.path.open("ab", buffering=0) as handle:
+            with open_private(spec.path, "ab", buffering=0) as handle:
                 self.hasher = HashPipe()
                 try:
                     self._resume(handle)
@@ -220,7 +228,7 @@ class _Transfer:
                 f"{spec.label} came out at {self.offset:,} bytes instead of the {spec.size:,} the Hub lists, "
                 "so the download was deleted; try again."
             )
-        if spec.sha256 and digest != spec.sha256.lower():
+        if digest != spec.sha256.lower():
             discard(spec.path)
             raise ChecksumMismatchError(
                 f"{spec.label} failed verification (its sha256 does not match the Hub's), so the downloaded "
@@ -260,10 +268,7 @@ class _Transfer:
     def _save_state(self) -> None:
         spec = self.spec
         data = {"url": spec.url, "size": spec.size, "sha256": spec.sha256, "etag": self.etag, "verified": self.verified}
-        target = state_path(spec.path)
-        temp = target.with_name(target.name + ".tmp")
-        temp.write_text(json.dumps(data))
-        os.replace(temp, target)
+        write_private(state_path(spec.path), json.dumps(data))
 
     def _resume(self, handle: Any) -> None:
         """Hash what is already on disk (the one second pass, only on resume)."""
@@ -305,6 +310,13 @@ class _Transfer:
                 continue
             except (_Retry, httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError) as exc:
                 reason = str(exc) or type(exc).__name__
+            except (httpx2.TooManyRedirects, httpx2.UnsupportedProtocol, httpx2.InvalidURL) as exc:
+                raise DownloadError(
+                    f"Downloading {self.spec.label} failed: the server redirected to an address Hearth does not "
+                    f"follow ({exc})."
+                ) from exc
+            except httpx2.HTTPError as exc:
+                raise DownloadError(f"Downloading {self.spec.label} failed: {exc or type(exc).__name__}.") from exc
             except OSError as exc:
                 raise DownloadError(
                     f"Cannot write {self.spec.label} ({exc.strerror or exc}); what was downloaded is kept, "

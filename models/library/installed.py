@@ -32,7 +32,7 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +48,7 @@ from models.files import (
     split_parts,
     validate_model,
 )
+from models.private import open_private, private_folder, write_private
 
 log = logging.getLogger(__name__)
 
@@ -267,12 +268,18 @@ class Library:
             ],
             "details": None if details is None else details.__dict__,
         }
-        self.manifest_dir.mkdir(parents=True, exist_ok=True)
         manifest = self.manifest_dir / f"{_slug(model.name)}.json"
-        temp = manifest.with_name(f".{manifest.name}.{os.getpid()}.tmp")
-        temp.write_text(json.dumps(data, indent=1))
-        os.replace(temp, manifest)
+        write_private(manifest, json.dumps(data, indent=1))
         return replace(model, manifest=manifest)
+
+    def contained(self, path: Path) -> Path:
+        """`path` if it lies inside the models folder once resolved (`..`, symbolic links), else
+        LibraryError: the one check every file Hearth installs or deletes passes."""
+        root = _real(self.root)
+        resolved = _real(path)
+        if resolved != root and root in resolved.parents:
+            return path
+        raise LibraryError(f"Refusing to write {path}: it lies outside the models folder {self.root}.")
 
     def hub_folder(self, repo_id: str) -> Path:
         owner, _, name = repo_id.partition("/")
@@ -286,9 +293,14 @@ class Library:
         origin_repo: str | None = None,
         revision: str | None = None,
         sha256: Sequence[str | None] | None = None,
+        check: Callable[[Path], object] | None = None,
     ) -> InstalledModel:
         """Add a GGUF from disk: validated, then copied into `imported/` or linked where it lies.
-        A part of a split model brings all its parts. Raises ModelFileError or LibraryError."""
+        A part of a split model brings all its parts. Raises ModelFileError or LibraryError.
+
+        Check first, register last: `check(first_part)` (the template check, from a layer above)
+        runs before anything is written, and a copy that cannot be registered is removed again,
+        so a failed import leaves nothing behind."""
         path = path.expanduser().absolute()
         split = split_name(path.name)
         first = path.with_name(split.part(1)) if split else path
@@ -301,30 +313,31 @@ class Library:
         if known is not None:
             raise LibraryError(f"{first.name} is already in the library as '{known.name}'.")
         details = ModelDetails.read(parts)
+        if check is not None:
+            check(first)
         name = self.unique_name(model_stem(first.name))
         hashes = list(sha256) if sha256 else [None] * len(parts)
         if link:
             files = tuple(ModelFile(p, p.stat().st_size, h) for p, h in zip(parts, hashes, strict=True))
             model = InstalledModel(name, "linked", files, repo=origin_repo, revision=revision, details=details)
             return self.register(model)
-        folder = self.root / IMPORTED_DIR
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = private_folder(self.root / IMPORTED_DIR)
         if shutil.disk_usage(folder).free < sum(p.stat().st_size for p in parts):
             raise LibraryError(f"Not enough disk space to copy {first.name} into {folder}.")
         copied: list[ModelFile] = []
         try:
             for part in parts:
-                target = folder / part.name
+                target = self.contained(folder / part.name)
                 if target.exists():
                     raise LibraryError(f"{target} already exists; remove it or add {first.name} as a link.")
                 digest = _copy_hashing(part, target)
                 copied.append(ModelFile(target, target.stat().st_size, digest))
+            model = InstalledModel(name, "copied", tuple(copied), repo=origin_repo, revision=revision, details=details)
+            return self.register(model)
         except BaseException:
             for done in copied:
                 done.path.unlink(missing_ok=True)
             raise
-        model = InstalledModel(name, "copied", tuple(copied), repo=origin_repo, revision=revision, details=details)
-        return self.register(model)
 
     def delete(self, name: str) -> RemovedModel:
         """Remove a model: its own files and its manifest; a linked model's files stay where they are."""
@@ -335,7 +348,8 @@ class Library:
         kept: list[Path] = []
         freed = 0
         for file in model.files:
-            if model.origin == "linked":
+            # Only files inside the models folder are Hearth's to delete, whatever a manifest says.
+            if model.origin == "linked" or not self._inside(file.path):
                 kept.append(file.path)
             elif file.path.is_file():
                 freed += file.path.stat().st_size
@@ -348,6 +362,14 @@ class Library:
         return RemovedModel(model.name, tuple(deleted), tuple(kept), freed)
 
 
+    def _inside(self, path: Path) -> bool:
+        try:
+            self.contained(path)
+        except LibraryError:
+            return False
+        return True
+
+
 def _copy_hashing(source: Path, target: Path) -> str:
     """Copy through a temporary name, hashing the bytes on the way (one read of the source)."""
     import hashlib
@@ -355,7 +377,7 @@ def _copy_hashing(source: Path, target: Path) -> str:
     digest = hashlib.sha256()
     temp = target.with_name(target.name + ".part")
     try:
-        with source.open("rb") as src, temp.open("wb") as dst:
+        with source.open("rb") as src, open_private(temp, "wb") as dst:
             while chunk := src.read(1 << 20):
                 dst.write(chunk)
                 digest.update(chunk)

@@ -86,3 +86,19 @@ def test_welcome_download_opens_the_model_manager_on_it(window: MainWindow, qtbo
     assert started == [dialog.recommendation.entry.id]
     assert manager.isVisible()
     dialog.reject()
+
+
+def test_a_setting_that_cannot_be_saved_says_so(window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only config folder or a full disk: the change applies, and the window says it was not saved."""
+    import errno
+
+    from desktop.settings import SettingsFile
+
+    def full_disk(self: SettingsFile, settings: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(SettingsFile, "save", full_disk)
+    window.apply_settings(window.settings.with_changes(font_size=15))
+    assert window.theme.font_size == 15
+    assert window.view.notice.isVisibleTo(window)
+    assert "settings were not saved (No space left on device" in window.view.notice.text()

@@ -11,8 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from desktop.documents.errors import DocumentError, DocumentTooLargeError, UnsupportedFormatError
+from desktop.documents.errors import UnsupportedFormatError
 from desktop.documents.parsers.html import parse_html
+from desktop.documents.parsers.limits import (
+    MAX_FILE_BYTES,
+    ParsingStopped,
+    checkpoint,
+    parse_budget,
+    read_limited,
+    too_large,
+)
 from desktop.documents.parsers.markdown import parse_markdown
 from desktop.documents.parsers.office import parse_docx
 from desktop.documents.parsers.pdf import parse_pdf
@@ -21,8 +29,6 @@ from desktop.documents.types import ParsedDocument
 
 Parser = Callable[[Path, bytes], ParsedDocument]
 
-# Larger files are almost always data dumps or logs, and would hold the indexer for minutes.
-MAX_FILE_BYTES = 100 * 1024 * 1024
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".rst", ".log", ".csv", ".tsv", ".org", ".adoc", ".tex", ".srt", ".vtt"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd", ".mdx"})
@@ -77,29 +83,30 @@ def parser_for(path: Path, head: bytes) -> Parser:
 
 
 def read_document(path: Path, data: bytes) -> ParsedDocument:
-    """Parse bytes already read from `path` (the indexer hashes the same bytes)."""
+    """Parse bytes already read from `path` (the indexer hashes the same bytes). Within a
+    `parse_budget`, a parser that runs out of time raises DocumentTooLargeError, and one the
+    user cancels raises ParsingStopped."""
     if len(data) > MAX_FILE_BYTES:
-        raise DocumentTooLargeError(path, f"it is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        raise too_large(path)
     return parser_for(path, data[:1024])(path, data)
 
 
 def parse(path: str | Path) -> ParsedDocument:
-    """Read and parse one file. Raises a DocumentError subclass with a plain reason."""
+    """Read and parse one file, within the time budget. Raises a DocumentError subclass with a plain reason."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise DocumentTooLargeError(path, f"it is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-        data = path.read_bytes()
-    except IsADirectoryError as exc:
-        raise DocumentError(path, "it is a folder") from exc
-    except FileNotFoundError as exc:
-        raise DocumentError(path, "the file no longer exists") from exc
-    except PermissionError as exc:
-        raise DocumentError(path, "Hearth is not allowed to read it") from exc
-    except OSError as exc:
-        raise DocumentError(path, exc.strerror or str(exc)) from exc
-    return read_document(path, data)
+    with parse_budget(path):
+        return read_document(path, read_limited(path))
 
 
-__all__ = ["MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "is_supported_name", "parse", "parser_for", "read_document"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "SUPPORTED_SUFFIXES",
+    "ParsingStopped",
+    "checkpoint",
+    "is_supported_name",
+    "parse",
+    "parse_budget",
+    "parser_for",
+    "read_document",
+    "read_limited",
+]

@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from desktop.documents.errors import EncodingError
+from desktop.documents.parsers.limits import checkpoint
 from desktop.documents.parsers.markdown import heading_path
 from desktop.documents.parsers.text import decode_text, require_text
 from desktop.documents.types import ParsedDocument, Section
@@ -22,6 +23,7 @@ _BLOCKS = frozenset(
      "ul", "ol", "table", "dt", "dd", "figcaption", "hr", "main", "aside", "nav", "form"}
 )
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
+_FEED_CHARS = 1 << 20
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
 
 
@@ -111,6 +113,9 @@ def _decode(path: Path, data: bytes) -> str:
 
 def parse_html(path: Path, data: bytes) -> ParsedDocument:
     extractor = _Extractor()
-    extractor.feed(_decode(path, data))
+    text = _decode(path, data)
+    for start in range(0, len(text), _FEED_CHARS):  # in pieces, so a huge page can be stopped
+        checkpoint()
+        extractor.feed(text[start : start + _FEED_CHARS])
     extractor.finish()
     return ParsedDocument(path, "html", extractor.title, require_text(extractor.sections, path))

@@ -16,7 +16,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from desktop.documents.errors import DamagedDocumentError, EmptyDocumentError, EncryptedDocumentError
+from desktop.documents.errors import (
+    DamagedDocumentError,
+    DocumentTooLargeError,
+    EmptyDocumentError,
+    EncryptedDocumentError,
+)
+from desktop.documents.parsers.limits import ParsingStopped, checkpoint
 from desktop.documents.parsers.text import clean_text
 from desktop.documents.types import ParsedDocument, Section
 
@@ -76,11 +82,14 @@ def parse_pdf(path: Path, data: bytes) -> ParsedDocument:
     pages = 0
     try:
         for index, page in enumerate(reader.pages):
+            checkpoint()
             pages += 1
             heading = starts.get(index, heading)
             text = clean_text(page.extract_text() or "")
             if text.strip():
                 sections.append(Section(text, heading=heading, page=index + 1))
+    except (ParsingStopped, DocumentTooLargeError):
+        raise
     except Exception as exc:
         if not sections:
             raise DamagedDocumentError(path, "the PDF is damaged or incomplete") from exc

@@ -25,7 +25,7 @@ from desktop.ui.model_manager.widgets import (
 )
 from desktop.ui.tasks import TaskFailure
 from models.errors import HubError
-from models.fit import CatalogEntry, load_catalog
+from models.fit import CatalogEntry, catalog_file, check_listing, load_catalog
 from models.hub import DownloadRequest, HubClient
 
 COLUMNS = ("Name", "Family", "Parameters", "Size", "Licence", "Fit", "Description")
@@ -34,9 +34,10 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 
 
 def request_for_entry(hub: HubClient, entry: CatalogEntry, quant: str) -> DownloadRequest:
-    """Ask the Hub for the file's size and sha256 (and its other parts, for a split model)."""
+    """Ask the Hub for the file's size and sha256 (and its other parts, for a split model). A file
+    the repo no longer has is one sentence naming what it has (CatalogStaleError), never a 404."""
     listing = hub.listing(entry.repo)
-    remote = listing.find(entry.files[quant])
+    remote = listing.find(catalog_file(entry, quant, check_listing(entry, listing)))
     if not remote.complete:
         raise HubError(f"{remote.path} is one part of a split model whose other parts are missing from {entry.repo}.")
     return DownloadRequest.from_remote(listing, remote)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.text import printable
 from desktop.ui.model_manager.formatting import duration_text, size_text, speed_text
 from desktop.ui.model_manager.services import ManagerContext
 from desktop.ui.model_manager.widgets import MessageLine
@@ -45,7 +46,8 @@ def progress_text(p: DownloadProgress) -> str:
         return f"Paused at {amount} ({p.fraction:.0%}); Resume continues from there."
     if p.state == "done":
         note = f" {p.message}" if p.message else ""
-        return f"Installed as {p.installed or p.name}: sha256 verified.{note}"
+        verified = ": sha256 verified" if p.verified else ""
+        return f"Installed as {p.installed or p.name}{verified}.{note}"
     if p.state == "cancelled":
         return "Cancelled; the partial download was deleted."
     return p.message or "The download failed."
@@ -88,8 +90,8 @@ class DownloadRow(QFrame):
 
     def update_progress(self, p: DownloadProgress) -> None:
         self.progress = p
-        self.name_label.setText(p.name)
-        self.repo_label.setText(p.repo_id)
+        self.name_label.setText(printable(p.name, one_line=True))
+        self.repo_label.setText(printable(p.repo_id, one_line=True))
         fraction = 1.0 if p.state == "done" else min(1.0, p.fraction)
         self.bar.setValue(int(fraction * 1000))
         self.bar.setFormat(f"{fraction:.0%}")  # the same rounding as the line below it
@@ -97,7 +99,7 @@ class DownloadRow(QFrame):
         # A failed download's message says what is left of it (kept for a retry, or deleted).
         self.bar.setVisible(p.state != "failed")
         self.detail_label.setVisible(p.state != "failed")
-        self.detail_label.setText(progress_text(p))
+        self.detail_label.setText(printable(progress_text(p)))
         if p.state == "failed":
             self.error.show_error(p.message or "The download failed.")
         else:

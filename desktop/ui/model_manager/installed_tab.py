@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.text import printable
 from desktop.ui.model_manager import questions
 from desktop.ui.model_manager.discover_panel import DiscoverPanel
 from desktop.ui.model_manager.formatting import FitBadge, installed_fit, params_text, short_sha, size_text
@@ -298,7 +299,9 @@ class InstalledTab(QWidget):
             return
         found = self._inspections.get(model.name)
         details = (found.details if found else None) or model.details
-        esc = html.escape
+        def esc(text: str) -> str:  # the title, architecture and problems come from the file
+            return html.escape(printable(text))
+
         lines = [f"<b>{esc(model.name)}</b>"]
         if details is not None:
             lines[0] += f" — {esc(details.title)} ({esc(details.architecture)}, {details.layers} layers)"

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QWidget
 
+from desktop.text import printable
 from desktop.ui.model_manager.formatting import FitBadge
 
 VERDICT_ROLE = Qt.ItemDataRole.UserRole + 20
@@ -90,9 +91,10 @@ def cell(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
 
 
 def text_item(text: str, tooltip: str | None = None, *, align_right: bool = False) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
+    """A cell; names and tooltips often come from model files, so control characters go."""
+    item = QTableWidgetItem(printable(text, one_line=True))
     if tooltip:
-        item.setToolTip(tooltip)
+        item.setToolTip(printable(tooltip))
     if align_right:
         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     return item

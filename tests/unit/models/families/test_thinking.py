@@ -81,7 +81,8 @@ def test_deepseek_v3_thinks_only_when_asked(
     model: FamilyModel, family_engine: EngineFor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = family_engine(model)
-    assert engine.prepare_prompt(HI).text.endswith("<｜Assistant｜><think></think>")  # V3.1 default: no thinking
+    # V3.1's default is no thinking: its official template opens the answer with </think> alone.
+    assert engine.prepare_prompt(HI).text.endswith("<｜Assistant｜></think>")
     assert engine.prepare_prompt(HI, thinking=True).text.endswith("<｜Assistant｜><think>")
     script(engine, monkeypatch, "Light scatters.</think>Rayleigh.")
     assert answer(engine, thinking=True) == "<think>Light scatters.</think>Rayleigh."

@@ -76,6 +76,6 @@ def test_duplicates_and_lookups() -> None:
     data = copy.deepcopy(bundled())
     data["models"].append(copy.deepcopy(data["models"][0]))
     assert any("duplicate id" in p for p in validate_catalog(data))
-    assert find_entry("GPT-OSS-20B").default_file == "gpt-oss-20b-mxfp4.gguf"
+    assert find_entry("GPT-OSS-20B").default_file == "gpt-oss-20b-MXFP4.gguf"  # Hub paths are case-sensitive
     with pytest.raises(CatalogError, match="no model 'nope'"):
         find_entry("nope")
