@@ -320,7 +320,7 @@ def read_key_file(path: Path, passphrase: str) -> DatabaseKey:
         conn.execute(f"PRAGMA key = {_passphrase_pragma(passphrase)}")
         row = conn.execute("SELECT key FROM database_key").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise WrongKeyError("That passphrase is not the one your chats were encrypted with.") from exc
+        raise WrongKeyError("That passphrase does not unlock your chats.") from exc
     finally:
         conn.close()
     return DatabaseKey(bytes(row[0]))

@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop.cli.docs import add_docs_parser
 
     add_docs_parser(commands)
+    from desktop.cli.privacy import add_privacy_parser
+
+    add_privacy_parser(commands)
     return parser
 
 
@@ -91,6 +94,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _chat(args, paths)
         if args.command == "bench":
             return _bench(args, paths)
+        if args.command == "privacy":
+            from desktop.cli.privacy import run_privacy_command
+
+            return run_privacy_command(args, paths)
+        if args.command == "docs" or (args.command == "chat" and args.docs):
+            from desktop.cli.privacy import unlock_for_command
+
+            unlock_for_command(paths)  # encrypted stores open with the keychain's key or the passphrase
         if args.command == "docs":
             from desktop.cli.docs import run_docs_command
 

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 ACTIVATE = b"activate\n"
+LOCK = b"lock\n"  # `hearth privacy lock`: lock the running window now
 TIMEOUT_MS = 500
 
 
@@ -23,8 +24,33 @@ def server_name(data_dir: Path) -> str:
     return f"hearth-{digest}"
 
 
+def _send(name: str, message: bytes) -> bool:
+    socket = QLocalSocket()
+    socket.connectToServer(name)
+    if not socket.waitForConnected(TIMEOUT_MS):
+        return False
+    socket.write(message)
+    socket.waitForBytesWritten(TIMEOUT_MS)
+    socket.disconnectFromServer()
+    return True
+
+
+def request_lock(data_dir: Path) -> bool:
+    """Ask a running Hearth to lock; False when none runs."""
+    return _send(server_name(data_dir), LOCK)
+
+
+def is_running(data_dir: Path) -> bool:
+    socket = QLocalSocket()
+    socket.connectToServer(server_name(data_dir))
+    connected = socket.waitForConnected(TIMEOUT_MS)
+    socket.disconnectFromServer()
+    return connected
+
+
 class SingleInstance(QObject):
     activation_requested = Signal()
+    lock_requested = Signal()
 
     def __init__(self, data_dir: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -33,14 +59,7 @@ class SingleInstance(QObject):
 
     def activate_running(self) -> bool:
         """If another instance runs, ask it to come forward and return True."""
-        socket = QLocalSocket()
-        socket.connectToServer(self.name)
-        if not socket.waitForConnected(TIMEOUT_MS):
-            return False
-        socket.write(ACTIVATE)
-        socket.waitForBytesWritten(TIMEOUT_MS)
-        socket.disconnectFromServer()
-        return True
+        return _send(self.name, ACTIVATE)
 
     def listen(self) -> None:
         QLocalServer.removeServer(self.name)  # a crashed instance's leftover, nobody answered on it
@@ -55,8 +74,11 @@ class SingleInstance(QObject):
         # The other instance writes its one line at once; a short wait here keeps the socket's
         # lifetime inside this call (no callbacks that could outlive the server).
         arrived = socket.bytesAvailable() or socket.waitForReadyRead(TIMEOUT_MS)
-        if arrived and bytes(socket.readAll().data()).startswith(ACTIVATE.strip()):
+        message = bytes(socket.readAll().data()) if arrived else b""
+        if message.startswith(ACTIVATE.strip()):
             self.activation_requested.emit()
+        elif message.startswith(LOCK.strip()):
+            self.lock_requested.emit()
         socket.disconnectFromServer()
         socket.deleteLater()
 
