@@ -56,8 +56,9 @@ def run_privacy_command(args: argparse.Namespace, paths: AppPaths) -> int:
     if command == "encrypt":
         return _encrypt(privacy, args.keychain)
     if command == "decrypt":
-        unlock_for_command(paths)
-        privacy.decrypt(_progress)
+        unlock_for_command(paths)  # also finishes an interrupted conversion
+        if privacy.protection != "off":
+            privacy.decrypt(_progress)
         print("Your chats and documents are plain files again; the key is removed.", file=sys.stderr)
         return 0
     if command == "lock":
