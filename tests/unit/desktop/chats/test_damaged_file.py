@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.chats import ChatStore, StoreError
-from desktop.chats.errors import DamagedStoreError
+from desktop.chats import ChatStore, DamagedStoreError, StoreError
 from desktop.sqlite_file import move_aside, sqlite3
 
 PAGE = 4096
@@ -43,7 +42,7 @@ def test_closing_after_a_damage_report_writes_nothing(tmp_path: Path) -> None:
     conversation_id = _damaged_database(path)
     before = _fingerprint(path)
     store = ChatStore(path)
-    with pytest.raises(DamagedStoreError, match="damaged.*move it aside") as raised:
+    with pytest.raises(DamagedStoreError, match=r"damaged.*move it aside") as raised:
         store.thread(conversation_id)
         store.search("words")
     assert "\n" not in str(raised.value)

@@ -64,7 +64,7 @@ def test_a_new_process_needs_the_passphrase(privacy: Privacy, filled: AppPaths) 
     with pytest.raises(IndexStoreError, match="locked"):
         DocumentIndex.open(filled)
     before = _fingerprints(filled.data)
-    with pytest.raises(WrongPassphraseError, match="does not unlock.*Nothing was changed"):
+    with pytest.raises(WrongPassphraseError, match=r"does not unlock.*Nothing was changed"):
         again.unlock("correct horse battery stapler")
     with pytest.raises(LockedError):
         again.unlock(None)
