@@ -26,7 +26,8 @@ PASSPHRASE = "correct horse battery staple"
 LONG = 60_000
 
 
-def files_with(needle: bytes, folders: list[Path], since: float | None = None, skip: tuple[Path, ...] = ()) -> list[Path]:
+def files_with(needle: bytes, folders: list[Path], since: float | None = None,
+               skip: tuple[Path, ...] = ()) -> list[Path]:
     found = []
     for folder in folders:
         for root, _dirs, names in os.walk(folder):

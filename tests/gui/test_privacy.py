@@ -27,9 +27,7 @@ def visible_text(root: QWidget) -> str:
     """Every piece of text the window holds in its widgets (shown or not)."""
     parts: list[str] = [root.windowTitle()]
     for widget in [root, *root.findChildren(QWidget)]:
-        if isinstance(widget, QLabel):
-            parts.append(widget.text())
-        elif isinstance(widget, QLineEdit):
+        if isinstance(widget, QLabel | QLineEdit):
             parts.append(widget.text())
         elif isinstance(widget, QTextEdit | QPlainTextEdit):
             parts.append(widget.toPlainText())
