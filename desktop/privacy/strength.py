@@ -7,6 +7,9 @@ import string
 from dataclasses import dataclass
 
 MINIMUM_LENGTH = 8
+# The first things anyone guesses; a passphrase built around one is weak whatever its length.
+_COMMON = ("password", "passwort", "motdepasse", "qwerty", "azerty", "123456", "letmein", "iloveyou", "admin",
+           "welcome", "hearth")
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,10 @@ def strength(passphrase: str) -> Strength:
     if len(passphrase) < MINIMUM_LENGTH:
         return Strength(0, f"Too short: use at least {MINIMUM_LENGTH} characters (a few words are best).")
     bits = estimate_bits(passphrase)
+    lowered = passphrase.lower()
+    for common in _COMMON:
+        if common in lowered:
+            bits = min(bits, estimate_bits(lowered.replace(common, "", 1)) + 10)
     if bits < 40:
         return Strength(1, "Weak: someone with your disk could guess it. Add words or length.")
     if bits < 60:

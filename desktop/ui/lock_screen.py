@@ -5,7 +5,7 @@ window (Lock now, idle lock) and, at start, in a small dialog of its own."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from desktop.privacy import Privacy, PrivacyError
 
@@ -35,13 +35,17 @@ class LockScreen(QWidget):
         self.message.hide()
 
         column = QWidget()
-        column.setMaximumWidth(420)
+        column.setFixedWidth(420)  # wrapped labels need a width to compute their height
         inner = QVBoxLayout(column)
         for widget in (title, explanation, self.passphrase, self.unlock_button, self.message):
             inner.addWidget(widget)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(column)
+        row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        layout.addWidget(column, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(row)
         layout.addStretch(2)
 
     def _on_unlock_clicked(self) -> None:
