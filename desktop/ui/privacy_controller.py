@@ -44,7 +44,7 @@ class PrivacyController(QObject):
         self._disabled: list[QAction] = []
         self.idle_timer = QTimer(self, singleShot=True)
         self.idle_timer.timeout.connect(self._on_idle_timer_timeout)
-        QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
+        self._watching = False
 
     @property
     def locked(self) -> bool:
@@ -59,6 +59,14 @@ class PrivacyController(QObject):
     def set_idle_minutes(self, minutes: int) -> None:
         self.idle_timer.stop()
         self.idle_timer.setInterval(max(0, minutes) * 60_000)
+        app = QApplication.instance()
+        # Every event of the app passes the filter while it is installed: only when it is needed.
+        if minutes > 0 and not self._watching and app is not None:
+            app.installEventFilter(self)
+            self._watching = True
+        elif minutes <= 0 and self._watching and app is not None:
+            app.removeEventFilter(self)
+            self._watching = False
         if minutes > 0:
             self.idle_timer.start()
 
