@@ -333,25 +333,6 @@ class MainWindow(QMainWindow):
         """What is saved on disk now (the window keeps its own copy in self.settings)."""
         return self._settings_file.load()
 
-    # -- locking (desktop/ui/privacy_controller.py) ----------------------------------------
-
-    def hide_chat_text(self) -> dict[str, object]:
-        """Save a running answer and take every chat text out of the window (the draft is kept
-        in memory); what `show_chat_text` needs to show the same chat again."""
-        draft = self.composer.input.toPlainText()
-        self.composer.input.clear()
-        return {"conversation": self.controller.hide_text(), "draft": draft}
-
-    def show_chat_text(self, saved: dict[str, object]) -> None:
-        conversation = saved.get("conversation")
-        self.controller.show_text(conversation if isinstance(conversation, int) else None)
-        self.composer.input.setPlainText(str(saved.get("draft") or ""))
-
-    def release_documents(self) -> None:
-        """Close the documents index (locking, converting); waits for a running file to stop."""
-        if not self.documents.worker.release().wait(30):
-            log.warning("The documents index did not close within 30 s")
-
     def _save(self, **changes: Any) -> None:
         self.settings = self.settings.with_changes(**changes)
         self._settings_file.save(self.settings)

@@ -90,7 +90,7 @@ class PrivacyController(QObject):
             QMessageBox.information(self.window, "Lock",
                                     "Encrypt your chats first (Settings → Privacy): locking needs a key to forget.")
             return False
-        self._saved = self.window.hide_chat_text()  # saves a running answer first
+        self._saved = self._hide_chat_text()  # saves a running answer first
         self._close_files()
         self.privacy.lock()
         for widget in QApplication.topLevelWidgets():
@@ -107,9 +107,28 @@ class PrivacyController(QObject):
         screen.reset()
         return True
 
+    def _hide_chat_text(self) -> dict[str, object]:
+        """Save a running answer and take every chat text out of the window (the draft is kept
+        in memory); what `_show_chat_text` needs to show the same chat again."""
+        composer = self.window.composer.input
+        draft = composer.toPlainText()
+        composer.clear()
+        return {"conversation": self.window.controller.hide_text(), "draft": draft}
+
+    def _show_chat_text(self, saved: dict[str, object]) -> None:
+        conversation = saved.get("conversation")
+        self.window.controller.show_text(conversation if isinstance(conversation, int) else None)
+        self.window.composer.input.setPlainText(str(saved.get("draft") or ""))
+        self.window.documents_panel.refresh()  # the index was closed; forgetting may have emptied it
+
+    def _release_documents(self) -> None:
+        """Close the documents index; waits for a file being indexed to stop."""
+        if not self.window.documents.worker.release().wait(30):
+            log.warning("The documents index did not close within 30 s")
+
     def _close_files(self) -> None:
         self.window.store.suspend()
-        self.window.release_documents()
+        self._release_documents()
 
     def unlock(self, passphrase: str) -> None:
         """Check the passphrase on a worker thread (the KDF takes a moment), then reopen."""
@@ -138,7 +157,7 @@ class PrivacyController(QObject):
         for action in self._disabled:
             action.setEnabled(True)
         self.window.setAcceptDrops(True)
-        self.window.show_chat_text(self._saved)
+        self._show_chat_text(self._saved)
         self._saved = {}
         if self.idle_timer.interval() > 0:
             self.idle_timer.start()
@@ -157,7 +176,7 @@ class PrivacyController(QObject):
         self._convert("Forgetting everything…", lambda _progress: self.privacy.forget_everything(), done)
 
     def _convert(self, title: str, work: Callable[[Progress], object], done: Callable[[str | None], None]) -> None:
-        saved = self.window.hide_chat_text()
+        saved = self._hide_chat_text()
         self._close_files()
         dialog = QProgressDialog(title, "", 0, 1000, self.window, objectName="privacyProgress")
         dialog.setCancelButton(None)  # half a conversion is safe but pointless: it finishes at next unlock
@@ -175,7 +194,7 @@ class PrivacyController(QObject):
                 self.window.store.resume()
             except Exception as exc:
                 message = message or str(exc)
-            self.window.show_chat_text(saved)
+            self._show_chat_text(saved)
             done(message)
 
         relayed = self._relay.to_gui(progress)
