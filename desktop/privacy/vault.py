@@ -275,8 +275,17 @@ class Privacy:
                 elif path.is_dir():
                     with contextlib.suppress(OSError):
                         path.rmdir()
+        _reopen_log_files(self.paths.logs)
         sqlite_file.use_key(None)
         return removed
+
+
+def _reopen_log_files(logs: Path) -> None:
+    """The window's log handler still holds the removed file: later lines go to a new one."""
+    for handler in logging.getLogger().handlers:
+        name = getattr(handler, "baseFilename", None)
+        if isinstance(handler, logging.FileHandler) and name and Path(name).parent == logs:
+            handler.close()  # a FileHandler in append mode opens its file again at the next line
 
 
 def _overwrite_and_remove(path: Path) -> None:

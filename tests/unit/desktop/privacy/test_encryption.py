@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
 import keyring
@@ -11,6 +12,7 @@ import pytest
 from desktop import sqlite_file
 from desktop.chats import ChatStore, StoreError, database_path
 from desktop.documents import DocumentIndex, IndexStoreError
+from desktop.logs import configure_file_logging
 from desktop.paths import AppPaths
 from desktop.privacy import (
     KeychainUnavailableError,
@@ -165,14 +167,24 @@ def test_a_keychain_that_lost_the_key_says_so(privacy: Privacy, filled: AppPaths
 
 def test_forget_everything(privacy: Privacy, filled: AppPaths, memory_keyring: MemoryKeyring) -> None:
     privacy.encrypt(use_keychain=True)
-    (filled.logs / "hearth.log").write_text("log line")
+    log_path = configure_file_logging(filled.logs)
+    logging.getLogger("test").warning("before forgetting")
     (filled.cache / "thumbs").mkdir()
     (filled.cache / "thumbs" / "x.bin").write_bytes(b"cached")
     removed = privacy.forget_everything()
     assert database_path(filled) in removed
     assert memory_keyring.entries == {}
     assert not privacy.state_file.exists()
+    assert log_path in removed
     assert list(filled.logs.iterdir()) == [] and list(filled.cache.iterdir()) == []
+    logging.getLogger("test").warning("after forgetting")
+    try:
+        assert "after forgetting" in log_path.read_text() and "before" not in log_path.read_text()
+    finally:
+        for handler in list(logging.getLogger().handlers):
+            if getattr(handler, "baseFilename", None) == str(log_path):
+                logging.getLogger().removeHandler(handler)
+                handler.close()
     assert filled.models.is_dir()  # models stay
     with ChatStore(database_path(filled)) as store:
         assert store.list_conversations() == []
