@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
 from desktop.privacy import Privacy, Progress
 from desktop.ui.lock_screen import LockScreen
@@ -87,8 +87,8 @@ class PrivacyController(QObject):
         if self.locked:
             return True
         if not self.encrypted:
-            QMessageBox.information(self.window, "Lock",
-                                    "Encrypt your chats first (Settings → Privacy): locking needs a key to forget.")
+            self.window.header.status_label.setText(
+                "Nothing to lock: encrypt your chats first (Settings → Privacy).")
             return False
         self._saved = self._hide_chat_text()  # saves a running answer first
         self._close_files()

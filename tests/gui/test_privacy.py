@@ -130,6 +130,8 @@ def test_encrypt_from_settings_then_turn_it_off(window: MainWindow, qtbot: QtBot
     section = dialog.privacy
     assert section is not None and "not encrypted" in section.status.text()
     assert not section.lock_button.isEnabled()
+    assert not window.privacy.lock()  # nothing to lock yet: said in the status line, no dialog
+    assert "encrypt your chats first" in window.header.status_label.text()
     qtbot.mouseClick(section.encrypt_button, Qt.MouseButton.LeftButton)
     encrypt = section.encrypt_dialog
     assert encrypt is not None
