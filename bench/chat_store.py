@@ -15,6 +15,10 @@ vocabulary of some 20,000 words, so frequent terms match tens of thousands of me
 
 The corpus is written with plain SQL in one transaction (the store's triggers fill the search
 index as they would), since a million single-message commits would measure nothing useful.
+
+- encrypted: the same corpus converted to SQLCipher (desktop/sqlite_file.convert_file, as
+  `hearth privacy encrypt` does) and measured in the same run, plain and encrypted taking turns;
+  speed ratios are plain time ÷ encrypted time. Goal: ≥ 0.8, and still under 300 / 100 ms.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import functools
 import itertools
 import json
 import random
-import sqlite3
+import shutil
 import statistics
 import tempfile
 import time
@@ -33,7 +37,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from desktop import sqlite_file
 from desktop.chats import ChatStore, fts_query, title_from_message
+from desktop.sqlite_file import DatabaseKey, sqlite3
 
 _COMMON_TEXT = (
     "the of and to a in is it you that he was for on are with as i his they be at one have this from or had by "
@@ -218,7 +224,7 @@ def search(path: Path, rounds: int) -> dict[str, Any]:
 
 
 def _scalar(path: Path, sql: str, *params: Any) -> Any:
-    conn = sqlite3.connect(path)
+    conn = sqlite_file.raw_connection(path, sqlite_file.current_key() if sqlite_file.is_encrypted(path) else None)
     try:
         return conn.execute(sql, params).fetchone()[0]
     finally:
@@ -242,6 +248,7 @@ def main() -> None:
     parser.add_argument("--long", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--keep", type=Path, default=None, help="build (or reuse) the corpus in this folder")
+    parser.add_argument("--plain-only", action="store_true", help="skip the encrypted copy")
     args = parser.parse_args()
     with _workdir(args.keep) as folder:
         path = folder / "chats.sqlite3"
@@ -263,7 +270,50 @@ def main() -> None:
             "open_long_conversation": open_long_conversation(path, long_id, args.rounds),
             "search": search(path, args.rounds),
         }
+        if not args.plain_only:
+            result["encrypted"] = encrypted_versus_plain(path, folder / "encrypted.sqlite3", long_id, args.rounds)
         print(json.dumps(result, indent=2))
+
+
+def encrypted_versus_plain(plain: Path, encrypted: Path, long_id: int, rounds: int) -> dict[str, Any]:
+    """The same corpus encrypted, measured against the plain file in turns (three pairs, medians)."""
+    key = DatabaseKey.generate()
+    start = time.perf_counter()
+    if not encrypted.exists():
+        shutil.copyfile(plain, encrypted)
+        sqlite_file.convert_file(encrypted, None, key)
+    else:  # a kept folder: its key is beside it (a benchmark's, never a user's)
+        key = DatabaseKey.from_hex(encrypted.with_suffix(".key").read_text())
+    encrypted.with_suffix(".key").write_text(key.hex())
+    convert_s = time.perf_counter() - start
+    sqlite_file.use_key(key)  # plain files still open plain: each file's header says which it is
+    runs: dict[str, list[dict[str, Any]]] = {"plain": [], "encrypted": []}
+    for _pair in range(3):
+        for name, path in (("plain", plain), ("encrypted", encrypted)):
+            runs[name].append({"open": open_long_conversation(path, long_id, rounds)["open_thread_and_newest_50_ms"],
+                               "search": search(path, rounds)})
+    sqlite_file.use_key(None)
+
+    def median(name: str, pick: Callable[[dict[str, Any]], float]) -> float:
+        return round(statistics.median(pick(run) for run in runs[name]), 2)
+
+    figures = {
+        name: {
+            "open_thread_and_newest_50_ms": median(name, lambda run: run["open"]),
+            "search_median_ms": median(name, lambda run: run["search"]["median_ms"]),
+            "search_slowest_ms": median(name, lambda run: run["search"]["slowest_ms"]),
+        }
+        for name in runs
+    }
+    plain_figures, encrypted_figures = figures["plain"], figures["encrypted"]
+    return {
+        "convert_s": round(convert_s, 1),
+        **figures,
+        "speed_ratio": {
+            key: round(plain_figures[key] / max(encrypted_figures[key], 0.01), 2) for key in plain_figures
+        },
+        "goal": "speed_ratio >= 0.8 each; encrypted open < 300 ms, search slowest < 100 ms",
+    }
 
 
 if __name__ == "__main__":

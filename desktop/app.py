@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop.chats import ChatStore, database_path
+from desktop.chats import ChatStore, DamagedStoreError, database_path
 from desktop.documents import DocumentWorker
 from desktop.documents import database_path as documents_database
 from desktop.logs import configure_file_logging
 from desktop.paths import AppPaths
+from desktop.privacy import Privacy, PrivacyError
 from desktop.settings import SettingsFile, apply_network_policy, engine_settings
 from models.engine import Engine, EngineWorker
 from models.library import STARTER_NAME, Library, chat_models, starter_model_path
@@ -39,11 +40,15 @@ def startup_model(paths: AppPaths, settings_file: SettingsFile) -> Path | None:
     return starter_model_path()
 
 
-def create_window(paths: AppPaths) -> tuple[MainWindow, Path | None]:
-    """Everything the window needs, built from the data folder; Qt is imported here, lazily."""
+def create_window(paths: AppPaths, privacy: Privacy | None = None) -> tuple[MainWindow, Path | None]:
+    """Everything the window needs, built from the data folder; Qt is imported here, lazily.
+    `privacy` has unlocked the stores (None: prepared here, which works unless a passphrase is set)."""
     from desktop.ui.application import build_window
 
     paths.create()
+    if privacy is None:
+        privacy = Privacy(paths)
+        privacy.prepare()
     settings_file = SettingsFile(paths.settings_file)
     settings = settings_file.load()
     apply_network_policy(settings)
@@ -51,7 +56,7 @@ def create_window(paths: AppPaths) -> tuple[MainWindow, Path | None]:
     worker = EngineWorker(Engine(engine_settings(settings)))
     documents = DocumentWorker(documents_database(paths.data), paths.models)
     services = model_services(paths, settings.context_length)
-    window = build_window(worker, store, settings_file, available_models(paths), paths, documents, services)
+    window = build_window(worker, store, settings_file, available_models(paths), paths, documents, services, privacy)
     return window, startup_model(paths, settings_file)
 
 
@@ -78,7 +83,8 @@ def run_gui(paths: AppPaths) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 1
-    from desktop.ui.application import application, move_data_folder, run_window
+    from desktop.ui.application import application, move_data_folder, offer_fresh_start, run_window, say
+    from desktop.ui.lock_screen import unlock_at_start
     from desktop.ui.single_instance import SingleInstance
 
     application()
@@ -91,8 +97,24 @@ def run_gui(paths: AppPaths) -> int:
     paths.create()
     configure_file_logging(paths.logs)
 
-    window, model_path = create_window(paths)
+    privacy = Privacy(paths)
+    try:
+        privacy.prepare()  # the keychain's key, if it holds one
+    except PrivacyError as exc:
+        say(str(exc))
+        return 1
+    if privacy.needs_passphrase and not unlock_at_start(privacy):
+        return 0
+    while True:
+        try:
+            window, model_path = create_window(paths, privacy)
+            break
+        except DamagedStoreError as exc:
+            # Never written to while damaged; moved aside (kept for recovery) only if the user agrees.
+            if not offer_fresh_start(str(exc), database_path(paths)):
+                return 1
     instance.activation_requested.connect(window.bring_forward)
+    instance.lock_requested.connect(window.privacy.lock)
     if model_path is None:
         log.warning("No model to load: the starter model is not installed and no other model was used")
     try:

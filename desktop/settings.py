@@ -35,6 +35,7 @@ class AppSettings:
     offline: bool = False  # no network access at all: Hub search and downloads are refused
     sidebar_width: int = 260
     first_run_done: bool = False
+    lock_after_minutes: int = 0  # lock the encrypted chats after this long without input; 0: never
 
     def with_changes(self, **changes: Any) -> AppSettings:
         return replace(self, **changes)

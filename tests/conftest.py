@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop import sqlite_file
 from models.engine import Engine
 from models.library import INSTALL_HINT, starter_model_path
 from tests.fixtures.tiny_gguf import TinyModelSpec, write_tiny_model
@@ -20,6 +21,15 @@ def hearth_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     return home
+
+
+@pytest.fixture(autouse=True)
+def plain_databases() -> Iterator[None]:
+    """The process's database key (desktop/sqlite_file.py) is global: each test starts and ends
+    with plain files."""
+    sqlite_file.use_key(None)
+    yield
+    sqlite_file.use_key(None)
 
 
 @pytest.fixture(scope="session")

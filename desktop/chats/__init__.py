@@ -4,7 +4,7 @@ Qt-free (an import-linter contract keeps it so); the window drives it from the G
 """
 
 from desktop.chats.conversation import AnswerEngine, AnswerEvents, Conversations, Grounding
-from desktop.chats.errors import NotFoundError, StoreError
+from desktop.chats.errors import DamagedStoreError, NotFoundError, StoreError
 from desktop.chats.export import JSON_FORMAT, JSON_FORMAT_VERSION
 from desktop.chats.grouping import group_by_date
 from desktop.chats.prompt import build_messages
@@ -38,6 +38,7 @@ __all__ = [
     "ChatStore",
     "Conversation",
     "Conversations",
+    "DamagedStoreError",
     "Grounding",
     "Message",
     "NotFoundError",

@@ -11,3 +11,8 @@ class StoreError(HearthError):
 
 class NotFoundError(StoreError):
     """A conversation or message id that is not in the database (or was purged)."""
+
+
+class DamagedStoreError(StoreError):
+    """SQLite reported the file damaged; the store has stopped writing to it. The window offers to
+    move it aside (kept for recovery) and start a fresh one."""

@@ -7,12 +7,11 @@ previous version, never half-way. Append new steps to MIGRATIONS; never edit a s
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 from desktop import sqlite_file
 from desktop.chats.connection import CHATS
-from desktop.sqlite_file import Migration, split_statements
+from desktop.sqlite_file import Migration, split_statements, sqlite3
 
 _V1 = """
 CREATE TABLE conversations (

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import html
 import re
-import sqlite3
 import unicodedata
 
 from desktop.chats.types import MARK_END, MARK_START, SearchHit
+from desktop.sqlite_file import sqlite3
 
 # unicode61 keeps letters and digits in tokens and splits on everything else, underscore too.
 _WORD = re.compile(r"[^\W_]+")

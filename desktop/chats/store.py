@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,7 +23,7 @@ from types import EllipsisType
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from desktop.chats import connection, export, schema, search
-from desktop.chats.errors import NotFoundError, StoreError
+from desktop.chats.errors import DamagedStoreError, NotFoundError, StoreError
 from desktop.chats.rows import (
     CONVERSATION_COLUMNS,
     DESCEND,
@@ -43,6 +42,7 @@ from desktop.chats.rows import message as message_row
 from desktop.chats.types import ROLES, STATUSES, STREAMING, Conversation, Message, SearchHit
 from desktop.chats.writers import is_alive, this_process
 from desktop.paths import AppPaths
+from desktop.sqlite_file import is_damage, sqlite3
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,8 @@ def _sql_errors(method: Callable[Concatenate[ChatStore, P], R]) -> Callable[Conc
         try:
             return method(self, *args, **kwargs)
         except sqlite3.Error as exc:
+            if is_damage(exc):
+                raise self._stop_writing(exc) from exc
             raise StoreError(f"The chat database {self.path.name} failed: {exc}.") from exc
 
     return wrapper
@@ -78,22 +80,50 @@ class ChatStore:
         """Open (creating or migrating) the database at `path`; StoreError if it cannot be used."""
         self.path = Path(path)
         self._clock = clock
-        self._conn = connection.connect(self.path)
+        self.damaged = False  # SQLite said the file is damaged: nothing more is written to it
+        self._conn = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        conn = connection.connect(self.path)
         try:
-            schema.migrate(self._conn, str(self.path))
+            schema.migrate(conn, str(self.path))
+            self._conn = conn
             self._recover_interrupted()
             self.purge_deleted(older_than_s=PURGE_AFTER_S)
         except sqlite3.Error as exc:
-            self._conn.close()
+            conn.close()
+            if is_damage(exc):
+                raise connection.damaged_error(self.path, exc) from exc
             raise connection.opening_error(exc, self.path) from exc
         except BaseException:
-            self._conn.close()
+            conn.close()
             raise
+        return conn
+
+    def _stop_writing(self, exc: sqlite3.Error) -> DamagedStoreError:
+        """The file failed SQLite's checks: from now on this store only reads (and closes without
+        `PRAGMA optimize`), so the damage is not made worse before the user decides."""
+        if not self.damaged:
+            self.damaged = True
+            log.error("The chat database %s is damaged (%s); no more writes to it", self.path, exc)
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.execute("PRAGMA query_only = ON")
+        return connection.damaged_error(self.path, exc)
 
     def close(self) -> None:
-        with contextlib.suppress(sqlite3.Error):
-            self._conn.execute("PRAGMA optimize")
+        if not self.damaged:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.execute("PRAGMA optimize")
         self._conn.close()
+
+    def suspend(self) -> None:
+        """Close the file until `resume` (Hearth is locked); every use in between is a StoreError."""
+        self.close()
+
+    def resume(self) -> None:
+        """Open the file again after `suspend` (with the key the process has now)."""
+        self.damaged = False
+        self._conn = self._open()
 
     def __enter__(self) -> ChatStore:
         return self

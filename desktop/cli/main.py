@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import signal
-import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -23,6 +22,7 @@ from desktop.cli.output import notice
 from desktop.errors import HearthError
 from desktop.paths import AppPaths
 from desktop.settings import SettingsFile, apply_network_policy
+from desktop.sqlite_file import sqlite3
 from desktop.text import printable
 from models.errors import HearthModelError
 
@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop.cli.docs import add_docs_parser
 
     add_docs_parser(commands)
+    from desktop.cli.privacy import add_privacy_parser
+
+    add_privacy_parser(commands)
     return parser
 
 
@@ -95,6 +98,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _chat(args, paths)
         if args.command == "bench":
             return _bench(args, paths)
+        if args.command == "privacy":
+            from desktop.cli.privacy import run_privacy_command
+
+            return run_privacy_command(args, paths)
+        if args.command == "docs" or (args.command == "chat" and args.docs):
+            from desktop.cli.privacy import unlock_for_command
+
+            unlock_for_command(paths)  # encrypted stores open with the keychain's key or the passphrase
         if args.command == "docs":
             from desktop.cli.docs import run_docs_command
 

@@ -11,12 +11,11 @@ a shipped one.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from desktop import sqlite_file
 from desktop.documents.errors import IndexStoreError
-from desktop.sqlite_file import Migration, split_statements
+from desktop.sqlite_file import Migration, split_statements, sqlite3
 
 DATABASE_NAME = "documents.sqlite3"
 DOCUMENTS = sqlite_file.DatabaseKind(

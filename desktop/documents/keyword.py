@@ -24,9 +24,10 @@ a quarter of one in 0.01%). Smaller indexes are ranked exactly.
 from __future__ import annotations
 
 import re
-import sqlite3
 import unicodedata
 from collections.abc import Sequence
+
+from desktop.sqlite_file import sqlite3
 
 _WORD = re.compile(r"[^\W_]+")
 MAX_TERMS = 16

@@ -12,7 +12,6 @@ new one, never half of each, and a crash mid-file leaves the old version.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from desktop.documents.database import connect, database_path
 from desktop.documents.errors import CollectionNotFoundError, IndexStoreError
 from desktop.documents.types import Chunk, Collection, FileStatus, IndexedFile
 from desktop.paths import AppPaths
+from desktop.sqlite_file import sqlite3  # SQLCipher's driver: its errors are not the stdlib's
 
 _COLLECTION = """
 SELECT c.id, c.name, c.conversation_id, c.created_at, c.updated_at,

@@ -23,11 +23,12 @@ Memory: the cache holds the searched collections' matrices (384 floats = 1.5 KB 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from desktop.sqlite_file import sqlite3
 
 _LOAD = """
 SELECT v.chunk_id, v.vector

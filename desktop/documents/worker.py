@@ -295,6 +295,27 @@ class DocumentWorker:
         if current is not None:
             current.cancel()
 
+    def release(self) -> threading.Event:
+        """Close the index (Hearth is locking, or converting the file): the running job stops at
+        its next file or batch, queued jobs are dropped, and the index opens again on the next
+        request. The event is set once the file is closed."""
+        closed = threading.Event()
+
+        def close() -> None:
+            if self._index is not None:
+                self._index.close()
+            self._index, self._retriever = None, None
+            closed.set()
+
+        with self._condition:
+            self._background.clear()
+        self.cancel()
+        self._submit(close)
+        with self._condition:
+            if self._stopping:
+                closed.set()
+        return closed
+
     def shutdown(self, timeout: float = 10.0) -> None:
         with self._condition:
             self._stopping = True

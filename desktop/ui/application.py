@@ -13,7 +13,9 @@ from desktop.chats import ChatStore
 from desktop.data_location import DataMoveError, apply_pending_move, pending_move
 from desktop.documents import DocumentWorker
 from desktop.paths import AppPaths
+from desktop.privacy import Privacy
 from desktop.settings import SettingsFile
+from desktop.sqlite_file import move_aside
 from desktop.ui.documents_bridge import DocumentsBridge
 from desktop.ui.engine_bridge import EngineBridge
 from desktop.ui.icons import app_icon
@@ -57,6 +59,23 @@ def move_data_folder(paths: AppPaths) -> AppPaths:
     return AppPaths.default()
 
 
+def say(text: str) -> None:
+    """A message before the window exists."""
+    QMessageBox.warning(None, "Hearth", text)
+
+
+def offer_fresh_start(problem: str, database: Path) -> bool:
+    """The chat database is damaged: move it aside (kept for recovery) and start a fresh one?"""
+    answer = QMessageBox.question(
+        None, "Hearth", f"{problem}\n\nMove it aside and start with an empty chat list? The damaged file stays in "
+        f"{database.parent}, named {database.name}.damaged-N, for recovery.",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    if answer != QMessageBox.StandardButton.Yes:
+        return False
+    move_aside(database)
+    return True
+
+
 def build_window(
     worker: EngineWorker,
     store: ChatStore,
@@ -65,13 +84,15 @@ def build_window(
     paths: AppPaths,
     documents: DocumentWorker,
     model_services: ModelServices | None = None,
+    privacy: Privacy | None = None,
 ) -> MainWindow:
     app = application()
     threading.Thread(target=warm_up_lexers, name="hearth-lexers", daemon=True).start()
     settings = settings_file.load()
     theme = ThemeManager(app, settings.theme, settings.font_size)
     bridge = EngineBridge(worker)
-    window = MainWindow(bridge, store, settings_file, theme, models, paths, DocumentsBridge(documents), model_services)
+    window = MainWindow(bridge, store, settings_file, theme, models, paths, DocumentsBridge(documents), model_services,
+                        privacy)
     app.aboutToQuit.connect(bridge.shutdown)
     return window
 

@@ -21,6 +21,7 @@ from desktop.chats import (
     Conversations,
     Message,
     SearchHit,
+    StoreError,
     group_by_date,
     title_from_message,
 )
@@ -203,6 +204,31 @@ class ChatController(QObject):
     def close(self) -> None:
         """The window is closing: stop the answer and keep what it said so far."""
         self.answers.close()
+
+    def hide_text(self) -> int | None:
+        """Hearth is locking: save a running answer, then empty the transcript, the chat list and
+        the search field. Returns the conversation that was shown, for `show_text`."""
+        self.answers.close()
+        shown = self.conversation.id if self.conversation else None
+        self.conversation = None
+        self.view.clear()
+        self.sidebar.search_field.blockSignals(True)  # no delayed search against a closed store
+        self.sidebar.search_field.clear()
+        self.sidebar.search_field.blockSignals(False)
+        self.sidebar.set_conversations([], None)
+        self._sidebar_shown = None
+        self.conversation_changed.emit(None)
+        return shown
+
+    def show_text(self, conversation_id: int | None) -> None:
+        """Unlocked: the chat list again, and the conversation shown before (if it still exists)."""
+        if conversation_id is None:
+            self.new_conversation()
+            return
+        try:
+            self.open_conversation(conversation_id)
+        except StoreError:
+            self.new_conversation()
 
     def _grounding(self) -> DocumentGrounding | None:
         """The documents attached to this conversation, searched before the model is asked."""

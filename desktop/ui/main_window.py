@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, 
 from desktop.chats import ChatStore, Conversation, build_messages
 from desktop.diagnostics import diagnostics
 from desktop.paths import AppPaths
+from desktop.privacy import Privacy
 from desktop.settings import AppSettings, SettingsFile, Theme, apply_network_policy, engine_settings
 from desktop.ui.chat_controller import ChatController
 from desktop.ui.composer import Composer
@@ -35,6 +36,7 @@ from desktop.ui.engine_bridge import EngineBridge
 from desktop.ui.header import Header
 from desktop.ui.markdown import MarkdownRenderer
 from desktop.ui.model_manager import ModelManagerWindow, ModelServices, create_model_manager
+from desktop.ui.privacy_controller import PrivacyController
 from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.settings_panel import SettingsPanel
 from desktop.ui.sidebar import Sidebar
@@ -59,6 +61,7 @@ class MainWindow(QMainWindow):
         paths: AppPaths,
         documents: DocumentsBridge,
         model_services: ModelServices | None = None,
+        privacy: Privacy | None = None,
     ) -> None:
         super().__init__()
         self.bridge, self.store, self.theme, self.paths = bridge, store, theme, paths
@@ -95,6 +98,8 @@ class MainWindow(QMainWindow):
         self.documents_panel = DocumentsPanel(documents)
         self.sidebar.add_section(self.documents_panel)
         self.controller = ChatController(store, bridge, self.view, self.sidebar, self.documents_panel)
+        self.privacy = PrivacyController(self, privacy or Privacy(paths))
+        self.privacy.set_idle_minutes(self.settings.lock_after_minutes)
         self.setAcceptDrops(True)
         self._doctor: TemplateDoctor | None = None
         self._reload_timer = QTimer(self, singleShot=True, interval=800)
@@ -137,6 +142,7 @@ class MainWindow(QMainWindow):
         action(file_menu, "Export chat…", lambda: self.export_dialog(None), "Ctrl+Shift+E")
         file_menu.addSeparator()
         action(file_menu, "Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
+        action(file_menu, "Lock now", self.privacy.lock, "Ctrl+L")
         file_menu.addSeparator()
         action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
         edit_menu = bar.addMenu("&Edit")
@@ -175,7 +181,7 @@ class MainWindow(QMainWindow):
         self.bridge.load(path, engine_settings(self.settings))
 
     def open_settings(self) -> SettingsDialog:
-        dialog = SettingsDialog(self.settings, self.paths, self.models, self)
+        dialog = SettingsDialog(self.settings, self.paths, self.models, self, self.privacy)
         dialog.applied.connect(self.apply_settings)
         dialog.move_requested.connect(self._on_settings_move_requested)
         dialog.show()
@@ -188,6 +194,7 @@ class MainWindow(QMainWindow):
         self.theme.set_theme(new.theme)
         self.theme.set_font_size(new.font_size)
         apply_network_policy(new)
+        self.privacy.set_idle_minutes(new.lock_after_minutes)
         if self.model_manager is not None:
             self.model_manager.set_max_context(new.context_length)
         if engine_settings(old) != engine_settings(new) and self.bridge.model is not None:

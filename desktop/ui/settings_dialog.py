@@ -1,8 +1,9 @@
-"""Hearth's settings: data folder, default model, performance, appearance, and network access."""
+"""Hearth's settings: data folder, default model, performance, appearance, network access, privacy."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -24,7 +25,11 @@ from PySide6.QtWidgets import (
 from desktop.data_location import DataMoveError, request_move
 from desktop.paths import AppPaths
 from desktop.settings import AppSettings
+from desktop.ui.privacy_settings import PrivacySection
 from models.engine import hardware
+
+if TYPE_CHECKING:
+    from desktop.ui.privacy_controller import PrivacyController
 
 NETWORK_USES = (
     "Searching the Hugging Face Hub for models (the model manager's Hugging Face tab).",
@@ -42,7 +47,7 @@ class SettingsDialog(QDialog):
     move_requested = Signal(Path)  # a data folder move was recorded: restart to carry it out
 
     def __init__(self, settings: AppSettings, paths: AppPaths, models: list[tuple[str, Path]],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, privacy: PrivacyController | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Hearth settings")
@@ -105,12 +110,20 @@ class SettingsDialog(QDialog):
         network.addWidget(network_text)
         network.addWidget(self.offline)
 
+        self.privacy = PrivacySection(privacy, settings.lock_after_minutes) if privacy is not None else None
+        privacy_box = QVBoxLayout()
+        if self.privacy is not None:
+            privacy_box.addWidget(self.privacy)
+
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for title, body in (("General", general), ("Performance", performance), ("Appearance", appearance),
-                            ("Network", network)):
+        sections = [("General", general), ("Performance", performance), ("Appearance", appearance),
+                    ("Network", network)]
+        if self.privacy is not None:
+            sections.append(("Privacy", privacy_box))
+        for title, body in sections:
             box = QGroupBox(title)
             box.setLayout(body)
             layout.addWidget(box)
@@ -136,6 +149,8 @@ class SettingsDialog(QDialog):
             theme=self.theme.currentData(),
             font_size=self.font_size.value(),
             offline=self.offline.isChecked(),
+            lock_after_minutes=self.privacy.lock_after.value() if self.privacy is not None else
+            self._settings.lock_after_minutes,
         )
 
     def accept(self) -> None:

@@ -10,16 +10,27 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from desktop import sqlite_file
 from desktop.chats import ChatStore, database_path
 from desktop.paths import AppPaths
+from desktop.privacy import Privacy
 from tests.fixtures.tiny_gguf import TinyModelSpec, write_tiny_model
 
+PASSPHRASE = "correct horse battery staple"
 
-def test_killed_mid_answer_keeps_everything_flushed(tmp_path: Path) -> None:
+
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
+def test_killed_mid_answer_keeps_everything_flushed(tmp_path: Path, encrypted: bool) -> None:
     # Wider than the usual tiny model so that the 8,192-token answer streams for many seconds.
     model = write_tiny_model(tmp_path / "slow.gguf", TinyModelSpec(context_length=8192, n_embd=256, n_ff=768,
                                                                  n_layers=4, n_head=8, n_head_kv=4))
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    if encrypted:
+        Privacy(AppPaths.default().create()).encrypt(PASSPHRASE)  # the app creates the chat database encrypted
+        (tmp_path / "passphrase").write_text(PASSPHRASE)
+        env["HEARTH_PASSPHRASE_FILE"] = str(tmp_path / "passphrase")
     log = tmp_path / "stderr.txt"
     with log.open("w") as stderr, subprocess.Popen([sys.executable, "-m", "tests.gui.crash_app", str(model)],
                                                    env=env, stdout=subprocess.PIPE, stderr=stderr, text=True) as proc:
@@ -36,6 +47,7 @@ def test_killed_mid_answer_keeps_everything_flushed(tmp_path: Path) -> None:
             proc.send_signal(signal.SIGKILL)
             proc.wait(30)
 
+    assert sqlite_file.is_encrypted(database_path(AppPaths.default())) == encrypted
     with ChatStore(database_path(AppPaths.default())) as store:
         [conversation] = store.list_conversations()
         thread = store.thread(conversation.id)

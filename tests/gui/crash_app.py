@@ -11,12 +11,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from desktop.app import create_window
 from desktop.paths import AppPaths
+from desktop.privacy import Privacy
 from desktop.ui.application import application
 
 
 def main(model: Path) -> None:
     app = application()
-    window, _ = create_window(AppPaths.default())
+    paths = AppPaths.default().create()
+    privacy = Privacy(paths)
+    privacy.prepare()
+    if privacy.needs_passphrase:  # the encrypted variant of the crash test
+        privacy.unlock(Path(os.environ["HEARTH_PASSPHRASE_FILE"]).read_text())
+    window, _ = create_window(paths, privacy)
     window.show()
     steps = ["A first, short exchange", "Now a long answer, please"]
 

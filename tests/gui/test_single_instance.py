@@ -93,3 +93,17 @@ def test_another_users_peer_is_neither_asked_nor_obeyed(
             assert not SingleInstance(tmp_path / "data").activate_running()
     finally:
         first.close()
+
+
+def test_hearth_privacy_lock_reaches_the_running_window(qtbot: QtBot, tmp_path: Path) -> None:
+    from desktop.ui.single_instance import is_running, request_lock
+
+    assert not request_lock(tmp_path / "data") and not is_running(tmp_path / "data")
+    running = SingleInstance(tmp_path / "data")
+    running.listen()
+    try:
+        with qtbot.waitSignal(running.lock_requested, timeout=5000):
+            assert request_lock(tmp_path / "data")
+        assert is_running(tmp_path / "data")
+    finally:
+        running.close()
