@@ -1,6 +1,6 @@
 """The llama.cpp runtime: the only package that imports `llama_cpp`. The engine (load, chat,
-cancel), its worker thread, prefix reuse, CPU and GPU facts, the template check against a
-model's vocabulary, embeddings and the bench."""
+cancel), its decode loop on llama.cpp's C API (prompt lookup included), its worker thread, prefix
+reuse, CPU and GPU facts, the template check against a model's vocabulary, embeddings and the bench."""
 
 from models.cancel import CancelToken
 from models.engine.bench import bench_messages, run_bench
@@ -8,6 +8,7 @@ from models.engine.context_window import fit_to_context
 from models.engine.embedding import EmbeddingModel
 from models.engine.engine import Engine
 from models.engine.hardware import supports_gpu_offload
+from models.engine.native_model import NativeModel
 from models.engine.output import Pieces
 from models.engine.template_check import (
     Finding,
@@ -33,6 +34,7 @@ __all__ = [
     "Finding",
     "GenerationStats",
     "ModelInfo",
+    "NativeModel",
     "Pieces",
     "PromptInspection",
     "SamplingParams",

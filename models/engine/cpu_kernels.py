@@ -54,7 +54,13 @@ def default_extra_buffers() -> bool:
     return safe
 
 
-# llama-cpp-python builds its `llama_model_params` inside `Llama.__init__` from
+def extra_buffers_allowed(setting: bool | None = None) -> bool:
+    """`llama_model_params.use_extra_bufts` for a model Hearth loads itself: the setting
+    (EngineSettings.extra_buffers), or what is safe for the loaded engine when it is None."""
+    return default_extra_buffers() if setting is None else setting
+
+
+# For `llama_cpp.Llama` (the embedder): it builds its `llama_model_params` inside `Llama.__init__` from
 # `llama_model_default_params()` and offers no argument for `use_extra_bufts`; the function is
 # swapped for the duration of one load. The lock keeps two threads' loads from crossing.
 _loading = threading.Lock()
@@ -64,7 +70,7 @@ _loading = threading.Lock()
 def model_params(extra_buffers: bool | None = None) -> Iterator[None]:
     """Within the block, models load with (True) or without (False) extra buffer types; None:
     whatever is safe for the loaded engine (`default_extra_buffers`)."""
-    allowed = default_extra_buffers() if extra_buffers is None else extra_buffers
+    allowed = extra_buffers_allowed(extra_buffers)
     with _loading:
         original = llama_capi.llama_model_default_params
 

@@ -1,6 +1,6 @@
 """The in-process llama.cpp engine: load a GGUF, stream chat answers, cancel them.
 
-An `Engine` is not thread-safe (neither is `llama_cpp.Llama`): one thread uses it. The app
+An `Engine` is not thread-safe (llama.cpp contexts are not): one thread uses it. The app
 reaches it through `models.engine.worker.EngineWorker`, which owns that thread; the command line
 uses it directly on its main thread.
 
@@ -15,22 +15,20 @@ that forgets to strip it cannot leak it into the prompt.
 
 from __future__ import annotations
 
-import ctypes
 import logging
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-import llama_cpp
-
 from models.cancel import CancelToken
-from models.engine import cpu_kernels, hardware, llama_log
-from models.engine.chat_handlers import tolerant_chat_handlers
+from models.engine import cpu_kernels, hardware, llama_log, prompt_lookup
 from models.engine.context_window import FittedPrompt, fit_to_context
+from models.engine.decode import Cancelled, ContextOptions, DecodeError, Decoder, DecodeStats, Sampler
+from models.engine.native_model import NativeLoadError, NativeModel
 from models.engine.output import Pieces, Shaper, StopStrings, shaped
 from models.engine.prefix_cache import PrefixCache
+from models.engine.prompt_lookup import PromptLookup
 from models.engine.values import EngineSettings, GenerationStats, ModelInfo, StopReason
 from models.errors import EngineStateError, HearthModelError, ModelFileError, TemplateError
 from models.families import (
@@ -58,58 +56,16 @@ log = logging.getLogger(__name__)
 
 # Room kept for the answer when fitting history into the context (capped at a quarter of it).
 DEFAULT_ANSWER_RESERVE = 1024
-_OFFLOADED = re.compile(r"offloaded (\d+)/(\d+) layers to GPU")
-# "load_tensors: CPU_Mapped model buffer size = 92.10 MiB", "llama_kv_cache: CUDA0 KV buffer size = ..."
-_BUFFER = re.compile(r"(\S+)\s+(?:model|KV|output|compute) buffer size =\s+([\d.]+) MiB")
-
-
-def _memory_by_device(lines: list[tuple[int, str]]) -> dict[str, int]:
-    """Bytes llama.cpp allocated per device while loading: weights, KV cache, compute buffers.
-    Host-side buffers ("CPU_Mapped", "CUDA_Host") count as "CPU"."""
-    totals: dict[str, int] = {}
-    for _level, line in lines:
-        if match := _BUFFER.search(line):
-            name = match.group(1)
-            device = "CPU" if name.startswith("CPU") or name.endswith("_Host") else name
-            totals[device] = totals.get(device, 0) + int(float(match.group(2)) * 1024 * 1024)
-    return totals
-
-
 def _answer_only(content: str, trim_leading_newlines: bool) -> str:
     answer = strip_reasoning(content)
     return answer.lstrip("\n") if trim_leading_newlines else answer
 
 
-class _AbortSwitch:
-    """llama.cpp's abort callback, armed only while a prompt is evaluated.
-
-    ggml calls it before every graph node; a Python callback there costs a GIL round trip
-    per node, which is noise for a 512-token batch but measurable for single-token
-    generation steps. Generation checks the cancel token between tokens instead.
-    """
-
-    def __init__(self, llm: llama_cpp.Llama) -> None:
-        self._ctx = llm.ctx
-        self._token: CancelToken | None = None
-        self._callback = llama_cpp.ggml_abort_callback(self._should_abort)
-        self._none = llama_cpp.ggml_abort_callback(0)
-
-    def _should_abort(self, _data: ctypes.c_void_p) -> bool:
-        return self._token is not None and self._token.cancelled
-
-    def arm(self, token: CancelToken) -> None:
-        self._token = token
-        llama_cpp.llama_set_abort_callback(self._ctx, self._callback, None)
-
-    def disarm(self) -> None:
-        llama_cpp.llama_set_abort_callback(self._ctx, self._none, None)
-        self._token = None
-
-
 class Engine:
     def __init__(self, settings: EngineSettings | None = None) -> None:
         self.settings = settings or EngineSettings()
-        self._llm: llama_cpp.Llama | None = None
+        self._native: NativeModel | None = None
+        self._decoder: Decoder | None = None
         self._gguf: GGUFInfo | None = None
         self._template: ChatTemplate | None = None
         self._family: Family | None = None
@@ -117,7 +73,7 @@ class Engine:
         self._special_text = False  # decode control tokens as text (GPT-OSS, control <think> tokens)
         self._adaptations_logged: set[tuple[str, ...]] = set()
         self._cache = PrefixCache(self.settings.prefix_cache_bytes)
-        self._abort: _AbortSwitch | None = None
+        self._lookup_exact: bool | None = None  # None: not probed yet (models.engine.prompt_lookup)
         self.model: ModelInfo | None = None
 
     # -- loading -------------------------------------------------------------------------
@@ -144,31 +100,14 @@ class Engine:
             gpu_layers = -1 if hardware.supports_gpu_offload() else 0
         flash_attention = settings.flash_attention if settings.flash_attention is not None else bool(gpu_layers)
         started = time.perf_counter()
-        with llama_log.capture() as lines, tolerant_chat_handlers(), cpu_kernels.model_params(settings.extra_buffers):
-            try:
-                llm = llama_cpp.Llama(
-                    str(info.path),
-                    n_ctx=n_ctx,
-                    n_batch=min(settings.batch_size, n_ctx),
-                    n_threads=threads,
-                    n_threads_batch=max(threads, hardware.usable_cpus()),
-                    n_gpu_layers=gpu_layers,
-                    flash_attn=flash_attention,
-                    verbose=False,
-                )
-            except (ValueError, RuntimeError) as exc:
-                reason = llama_log.failure_reason(lines) or str(exc)
-                raise ModelFileError(info.path, f"llama.cpp could not load it ({reason})") from exc
-        offloaded = 0
-        for _level, line in lines:
-            if match := _OFFLOADED.search(line):
-                offloaded = int(match.group(1))
-        self._llm, self._gguf = llm, info
-        self._abort = _AbortSwitch(llm)
+        with llama_log.capture() as lines:
+            native, decoder = self._open(info, n_ctx, threads, gpu_layers, flash_attention, lines)
+        offloaded = llama_log.offloaded_layers(lines)
+        self._native, self._decoder, self._gguf = native, decoder, info
         self._family = family_of(info)
-        self._stop_ids = frozenset(self._control_tokens(self._family.stop_tokens if self._family else ()))
+        self._stop_ids = frozenset(native.control_tokens(self._family.stop_tokens if self._family else ()))
         self._special_text = (self._family is not None and self._family.reasoning == "harmony") or bool(
-            self._control_tokens((OPEN, CLOSE))
+            native.control_tokens((OPEN, CLOSE))
         )
         self.model = ModelInfo(
             path=info.path,
@@ -176,14 +115,14 @@ class Engine:
             architecture=info.architecture,
             file_size=info.file_size,
             parameter_count=info.parameter_count,
-            context_length=llm.n_ctx(),
+            context_length=decoder.n_ctx,
             trained_context=info.context_length,
             threads=threads,
             gpu_layers=offloaded,
             flash_attention=flash_attention,
             layer_count=info.block_count,
             backend=hardware.backend_summary(offloaded),
-            memory_by_device=_memory_by_device(lines),
+            memory_by_device=llama_log.memory_by_device(lines),
             template_source="model",
             load_seconds=time.perf_counter() - started,
         )
@@ -195,14 +134,39 @@ class Engine:
         log.info("Loaded %s on %s in %.2fs", info.name, self.model.backend, self.model.load_seconds)
         return self.model
 
+    def _open(
+        self, info: GGUFInfo, n_ctx: int, threads: int, gpu_layers: int, flash_attention: bool,
+        lines: list[tuple[int, str]],
+    ) -> tuple[NativeModel, Decoder]:
+        """The model and its context; llama.cpp's reason (from its log) when it refuses either."""
+        settings = self.settings
+        extra_buffers = cpu_kernels.extra_buffers_allowed(settings.extra_buffers)
+        try:
+            native = NativeModel(info.path, gpu_layers, extra_buffers)
+        except NativeLoadError as exc:
+            reason = llama_log.failure_reason(lines) or str(exc)
+            raise ModelFileError(info.path, f"llama.cpp could not load it ({reason})") from exc
+        batch = min(settings.batch_size, n_ctx)
+        # Generation runs on one thread per physical core (hyper-threads share the vector units);
+        # prompt chunks are wide enough to use every CPU this process may run on.
+        options = ContextOptions(n_ctx=n_ctx, n_batch=batch, n_ubatch=batch, n_threads=threads,
+                                 n_threads_batch=max(threads, hardware.usable_cpus()), flash_attn=flash_attention)
+        try:
+            decoder = Decoder(native, options, offloaded=llama_log.offloaded_layers(lines) > 0)
+        except DecodeError as exc:
+            native.close()
+            reason = llama_log.failure_reason(lines) or str(exc)
+            raise ModelFileError(info.path, f"llama.cpp could not load it ({reason})") from exc
+        return native, decoder
+
     def set_template(self, name: str | None) -> ModelInfo:
         """Render with the known-good template `name`, or with the model's own again (None).
         Raises TemplateError for an unknown name, or when the model's own template does not
         compile (at load, the model is then unloaded: load it again with a known-good template)."""
-        if self._llm is None or self._gguf is None or self.model is None:
+        if self._native is None or self._gguf is None or self.model is None:
             raise EngineStateError("No model is loaded.")
-        llm, info = self._llm, self._gguf
-        bos, eos = self._token_text(llm.token_bos()), self._token_text(llm.token_eos())
+        native, info = self._native, self._gguf
+        bos, eos = native.token_text(native.bos), native.token_text(native.eos)
         choice = choose_template(info.chat_template, self._family, name, info.vocabulary_size)
         try:
             self._template = build_template(choice, bos, eos)
@@ -217,41 +181,51 @@ class Engine:
         return self.model
 
     def unload(self) -> None:
-        if self._llm is not None:
-            self._abort = None
-            self._llm.close()
-        self._llm = self._gguf = self._template = self._family = self.model = None
-        self._stop_ids, self._special_text = frozenset(), False
+        if self._decoder is not None:
+            self._decoder.close()
+        if self._native is not None:
+            self._native.close()
+        self._native = self._decoder = None
+        self._gguf = self._template = self._family = self.model = None
+        self._stop_ids, self._special_text, self._lookup_exact = frozenset(), False, None
         self._cache.clear()
 
-    def _token_text(self, token: int) -> str:
-        if token < 0 or self._llm is None:
-            return ""
-        return self._llm._model.token_get_text(token)
-
-    def _control_tokens(self, texts: Sequence[str]) -> list[int]:
-        """Ids of those `texts` that are single control tokens of the loaded model."""
-        assert self._llm is not None
-        ids = []
-        for text in texts:
-            tokens = self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
-            if len(tokens) == 1 and self._llm._model.token_get_attr(tokens[0]) & llama_cpp.LLAMA_TOKEN_ATTR_CONTROL:
-                ids.append(tokens[0])
-        return ids
-
-    def _require(self) -> tuple[llama_cpp.Llama, ChatTemplate]:
-        if self._llm is None or self._template is None:
+    def _require(self) -> tuple[NativeModel, Decoder, ChatTemplate]:
+        if self._native is None or self._decoder is None or self._template is None:
             raise EngineStateError("No model is loaded.")
-        return self._llm, self._template
+        return self._native, self._decoder, self._template
+
+    # What other engine modules build on (LoRA adapters, the template doctor, the bench).
 
     @property
-    def llama(self) -> llama_cpp.Llama:
-        """The loaded llama.cpp model, for tools that need its tokenizer (template doctor, bench)."""
+    def vocabulary(self) -> NativeModel:
+        """The loaded model's tokenizer and token attributes."""
         return self._require()[0]
 
     @property
-    def template(self) -> ChatTemplate:
+    def decoder(self) -> Decoder:
+        """The context and its decode loop (threads, the KV cache, llama.cpp's counters)."""
         return self._require()[1]
+
+    @property
+    def model_ptr(self) -> int:
+        """The loaded `llama_model *`, for llama.cpp calls on the model (e.g. loading a LoRA)."""
+        return int(self._require()[0].ptr)
+
+    @property
+    def context_ptr(self) -> int:
+        """The `llama_context *` answers are generated on (e.g. to attach a LoRA adapter)."""
+        return int(self._require()[1].ctx)
+
+    def forget_evaluated(self) -> None:
+        """Drop every evaluated prompt (the context's and the saved ones): call it after
+        anything that changes what the model computes, such as attaching a LoRA adapter."""
+        self._require()[1].clear()
+        self._cache.clear()
+
+    @property
+    def template(self) -> ChatTemplate:
+        return self._require()[2]
 
     @property
     def family(self) -> Family | None:
@@ -260,17 +234,17 @@ class Engine:
     # -- prompts -------------------------------------------------------------------------
 
     def tokenize(self, text: str) -> list[int]:
-        llm, template = self._require()
+        native, _decoder, template = self._require()
         # When the template writes the BOS token itself, llama.cpp must not add a second one.
         add_bos = not (template.bos_token and text.startswith(template.bos_token))
-        return llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
+        return native.tokenize(text, add_special=add_bos, parse_special=True)
 
     def render_details(
         self, messages: Sequence[Message], thinking: bool | None = None, add_generation_prompt: bool = True
     ) -> Rendered:
         """The prompt text with the adaptations it took (system folded, turns merged).
         Raises TemplateError naming the model when the template cannot render it at all."""
-        _llm, template = self._require()
+        template = self._require()[2]
         # Only the answer goes back, as each family's official template keeps it: DeepSeek keeps the
         # "\n\n" after </think>, Qwen 3 (and GPT-OSS, whose analysis became <think>) drops it.
         trim = self._family is not None and self._family.reasoning in ("think", "harmony")
@@ -296,8 +270,7 @@ class Engine:
     ) -> FittedPrompt:
         """The prompt this conversation renders to, trimmed to leave room for the answer.
         `thinking` switches reasoning on or off where the template supports it (None: its default)."""
-        llm, _template = self._require()
-        n_ctx = llm.n_ctx()
+        n_ctx = self._require()[1].n_ctx
         reserve = min(max_tokens or DEFAULT_ANSWER_RESERVE, n_ctx // 4)
         return fit_to_context(messages, lambda m: self.render(m, thinking), self.tokenize, n_ctx, reserve)
 
@@ -311,6 +284,21 @@ class Engine:
 
     # -- generation ----------------------------------------------------------------------
 
+    def _prompt_lookup(self, prompt: FittedPrompt, quotes_sources: bool | None) -> PromptLookup | None:
+        """Prompt-lookup decoding for this answer where it is exact (models.engine.prompt_lookup),
+        on one generation thread then; by default only for answers that quote their prompt."""
+        decoder, settings = self.decoder, self.settings
+        newest = prompt.messages[-1].get("content", "") if prompt.messages else ""
+        if not prompt_lookup.wanted(settings.prompt_lookup, quotes_sources, lambda: len(self.tokenize(newest))):
+            return None
+        if self._lookup_exact is None:
+            self._cache.prepare(decoder, ())  # the probe evaluates a few tokens: keep what is held
+            self._lookup_exact = prompt_lookup.exact_here(decoder)
+        if not self._lookup_exact:
+            return None
+        decoder.set_threads(1, decoder.options.n_threads_batch)
+        return PromptLookup()
+
     def chat(
         self,
         messages: Sequence[Message],
@@ -318,46 +306,39 @@ class Engine:
         on_text: Callable[[str], None] = lambda _text: None,
         cancel: CancelToken | None = None,
         thinking: bool | None = None,
+        quotes_sources: bool | None = None,
     ) -> GenerationStats:
         """Stream the answer to `messages` into `on_text`; return how it went. Reasoning arrives
-        as a leading `<think>…</think>` block, whatever the family's own markup."""
+        as a leading `<think>…</think>` block, whatever the family's own markup. `quotes_sources`
+        says the answer will quote its prompt (documents, code to edit): prompt lookup pays
+        there (None: decided from the prompt, see `_prompt_lookup`)."""
         params = params or SamplingParams()
         cancel = cancel or CancelToken()
-        llm, template = self._require()
-        assert self._abort is not None
+        native, decoder, template = self._require()
         started = time.perf_counter()
         prompt = self.prepare_prompt(messages, params.max_tokens, thinking)
         tokens = list(prompt.tokens)
-        reused = self._cache.prepare(llm, tokens)
-        room = llm.n_ctx() - len(tokens)
+        lookup = self._prompt_lookup(prompt, quotes_sources)
+        self._cache.prepare(decoder, tokens)
+        room = decoder.n_ctx - len(tokens)
         limit = min(params.max_tokens, room) if params.max_tokens else room
-        llm.set_seed(params.seed if params.seed is not None else llama_cpp.LLAMA_DEFAULT_SEED)
-        llama_cpp.llama_perf_context_reset(llm.ctx)
 
-        pieces, stops = Pieces(llm, self._special_text), StopStrings(template.stop_strings)
+        pieces, stops = Pieces(native, self._special_text), StopStrings(template.stop_strings)
         shaper = self._shaper(prompt.text)
         emit = shaped(on_text, shaper)
-        vocab, stop_ids = llm._model.vocab, self._stop_ids
+        is_eog, stop_ids = native.is_eog, self._stop_ids
         generated, first_token_at = 0, 0.0
         reason: StopReason = "length" if params.max_tokens and params.max_tokens <= room else "context"
-        stream = llm.generate(
-            tokens,
-            temp=params.temperature,
-            top_p=params.top_p,
-            top_k=params.top_k,
-            min_p=params.min_p,
-            repeat_penalty=params.repeat_penalty,
-        )
-        self._abort.arm(cancel)
+        sampler = Sampler(params, native.n_vocab)
+        stream = decoder.generate(tokens, sampler, limit, cancel, lookup)
         try:
             for token in stream:
                 if not first_token_at:
                     first_token_at = time.perf_counter()
-                    self._abort.disarm()
                 if cancel.cancelled:
                     reason = "cancelled"
                     break
-                if llama_cpp.llama_vocab_is_eog(vocab, token) or token in stop_ids:
+                if is_eog(token) or token in stop_ids:
                     reason = "stop"
                     break
                 generated += 1
@@ -369,47 +350,42 @@ class Engine:
                     break
                 if generated >= limit:
                     break
-        except RuntimeError as exc:
-            if not cancel.cancelled:
-                raise HearthModelError(f"llama.cpp failed while generating: {exc}") from exc
-            reason = "cancelled"  # llama_decode returned "aborted" mid-prompt
+            else:  # the decoder ends a stream early only when cancelled
+                reason = "cancelled" if cancel.cancelled else reason
+        except Cancelled:
+            reason = "cancelled"  # during the prompt
+        except DecodeError as exc:
+            raise HearthModelError(f"llama.cpp failed while generating: {exc}") from exc
         finally:
             stream.close()
-            self._abort.disarm()
+            sampler.close()
+            if lookup is not None:
+                decoder.set_threads(decoder.options.n_threads, decoder.options.n_threads_batch)
         tail = stops.feed(pieces.flush()) + ("" if stops.hit else stops.flush())
         if shaper is not None:
             tail = shaper.feed(tail) + shaper.flush()
         if tail and reason != "cancelled":
             on_text(tail)
-        return self._stats(llm, prompt, reused, generated, started, first_token_at, reason)
+        return _stats(decoder.stats, prompt, generated, started, first_token_at, reason)
 
-    def _stats(
-        self,
-        llm: llama_cpp.Llama,
-        prompt: FittedPrompt,
-        reused: int,
-        generated: int,
-        started: float,
-        first_token_at: float,
-        reason: StopReason,
-    ) -> GenerationStats:
-        finished = time.perf_counter()
-        perf = llama_cpp.llama_perf_context(llm.ctx)
-        prompt_tps = perf.n_p_eval / (perf.t_p_eval_ms / 1000) if perf.t_p_eval_ms > 0 else 0.0
-        # Wall clock from the first token to the last: the rate the user sees, Python included.
-        gen_seconds = finished - first_token_at if first_token_at else 0.0
-        gen_tps = (generated - 1) / gen_seconds if generated > 1 and gen_seconds > 0 else 0.0
-        n_prompt = len(prompt.tokens)
-        # llama-cpp-python re-evaluates the last prompt token even on a full cache hit.
-        evaluated = max(0, min(llm.n_tokens, n_prompt) - min(reused, n_prompt - 1))
-        return GenerationStats(
-            prompt_tokens=n_prompt,
-            evaluated_prompt_tokens=evaluated,
-            generated_tokens=generated,
-            time_to_first_token_s=(first_token_at - started) if first_token_at else 0.0,
-            prompt_tokens_per_s=prompt_tps,
-            generation_tokens_per_s=gen_tps,
-            total_s=finished - started,
-            stop_reason=reason,
-            dropped_messages=prompt.dropped,
-        )
+
+def _stats(
+    decoded: DecodeStats, prompt: FittedPrompt, generated: int, started: float, first_token_at: float,
+    reason: StopReason,
+) -> GenerationStats:
+    finished = time.perf_counter()
+    # Wall clock from the first token to the last: the rate the user sees, Python included.
+    gen_seconds = finished - first_token_at if first_token_at else 0.0
+    return GenerationStats(
+        prompt_tokens=len(prompt.tokens),
+        evaluated_prompt_tokens=decoded.evaluated_tokens,
+        generated_tokens=generated,
+        time_to_first_token_s=(first_token_at - started) if first_token_at else 0.0,
+        prompt_tokens_per_s=decoded.prompt_tokens_per_s,
+        generation_tokens_per_s=(generated - 1) / gen_seconds if generated > 1 and gen_seconds > 0 else 0.0,
+        total_s=finished - started,
+        stop_reason=reason,
+        dropped_messages=prompt.dropped,
+        drafted_tokens=decoded.drafted,
+        accepted_tokens=decoded.accepted,
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,3 +86,29 @@ def failure_reason(lines: list[tuple[int, str]]) -> str | None:
             if level >= wanted and "failed to load model" not in reason:
                 return reason
     return None
+
+
+# What a load logged about where the model went.
+_OFFLOADED = re.compile(r"offloaded (\d+)/(\d+) layers to GPU")
+# "load_tensors: CPU_Mapped model buffer size = 92.10 MiB", "llama_kv_cache: CUDA0 KV buffer size = ..."
+_BUFFER = re.compile(r"(\S+)\s+(?:model|KV|output|compute) buffer size =\s+([\d.]+) MiB")
+
+
+def memory_by_device(lines: list[tuple[int, str]]) -> dict[str, int]:
+    """Bytes llama.cpp allocated per device while loading: weights, KV cache, compute buffers.
+    Host-side buffers ("CPU_Mapped", "CUDA_Host") count as "CPU"."""
+    totals: dict[str, int] = {}
+    for _level, line in lines:
+        if match := _BUFFER.search(line):
+            name = match.group(1)
+            device = "CPU" if name.startswith("CPU") or name.endswith("_Host") else name
+            totals[device] = totals.get(device, 0) + int(float(match.group(2)) * 1024 * 1024)
+    return totals
+
+
+def offloaded_layers(lines: list[tuple[int, str]]) -> int:
+    """Layers llama.cpp reports as offloaded to a GPU while loading."""
+    for _level, line in lines:
+        if match := _OFFLOADED.search(line):
+            return int(match.group(1))
+    return 0

@@ -19,6 +19,8 @@ from typing import Protocol
 
 import llama_cpp
 
+from models.engine.native_model import NativeModel
+
 
 class Shaper(Protocol):
     def feed(self, text: str) -> str: ...
@@ -29,8 +31,8 @@ class Shaper(Protocol):
 class Pieces:
     """Token ids to text, holding back bytes of a UTF-8 character split across tokens."""
 
-    def __init__(self, llm: llama_cpp.Llama, special: bool = False) -> None:
-        self._vocab = llm._model.vocab
+    def __init__(self, model: NativeModel, special: bool = False) -> None:
+        self._vocab = model.vocab
         self._special = special
         self._buffer = ctypes.create_string_buffer(256)
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")

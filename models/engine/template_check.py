@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Literal
 
 import llama_cpp
-from llama_cpp._internals import LlamaModel
 
 from models.engine import llama_log
 from models.engine.engine import Engine
+from models.engine.native_model import NativeLoadError, NativeModel
 from models.errors import ModelFileError, TemplateError
 from models.families import (
     ChatTemplate,
@@ -87,21 +87,19 @@ class PromptInspection:
     dropped_messages: int  # oldest messages left out to fit the context
 
 
-def _vocabulary(source: Engine | llama_cpp.Llama | LlamaModel) -> LlamaModel:
-    if isinstance(source, Engine):
-        source = source.llama
-    return source._model if isinstance(source, llama_cpp.Llama) else source
+def _vocabulary(source: Engine | NativeModel) -> NativeModel:
+    return source.vocabulary if isinstance(source, Engine) else source
 
 
-def annotate_prompt(source: Engine | llama_cpp.Llama | LlamaModel, text: str) -> list[Segment]:
+def annotate_prompt(source: Engine | NativeModel, text: str) -> list[Segment]:
     """`text` cut into plain-text and special-token segments; joined, they give `text` back."""
     vocab = _vocabulary(source)
     segments: list[Segment] = []
     position = 0
-    for token in vocab.tokenize(text.encode("utf-8"), add_bos=False, special=True):
-        if not vocab.token_get_attr(token) & _SPECIAL:
+    for token in vocab.tokenize(text, add_special=False, parse_special=True):
+        if not vocab.token_attr(token) & _SPECIAL:
             continue
-        piece = vocab.token_get_text(token)
+        piece = vocab.token_text(token)
         at = text.find(piece, position)
         if not piece or at < 0:
             continue
@@ -175,7 +173,7 @@ def _render_findings(template: ChatTemplate, model_name: str, family: Family | N
     return text, findings
 
 
-def _marker_findings(vocab: LlamaModel, text: str) -> list[Finding]:
+def _marker_findings(vocab: NativeModel, text: str) -> list[Finding]:
     plain = "".join(s.text for s in annotate_prompt(vocab, text) if not s.special)
     markers = sorted(set(_MARKER.findall(plain)))
     if not markers:
@@ -186,7 +184,7 @@ def _marker_findings(vocab: LlamaModel, text: str) -> list[Finding]:
 
 
 def check_template(
-    template: ChatTemplate, model_name: str, family: Family | None = None, vocab: LlamaModel | None = None
+    template: ChatTemplate, model_name: str, family: Family | None = None, vocab: NativeModel | None = None
 ) -> TemplateReport:
     """Render the test conversation through `template` and report what is wrong, in sentences."""
     findings = _source_findings(template, family)
@@ -209,17 +207,14 @@ def check_model_file(path: str | Path, template: str | None = None) -> TemplateR
     info = validate_model(path)
     family = family_of(info)
     choice = choose_template(info.chat_template, family, template, info.vocabulary_size)
-    params = llama_cpp.llama_model_default_params()
-    params.vocab_only = True
     with llama_log.capture() as lines:
         try:
-            vocab = LlamaModel(path_model=str(info.path), params=params, verbose=False)
-        except ValueError as exc:
+            vocab = NativeModel(info.path, vocab_only=True)
+        except NativeLoadError as exc:
             reason = llama_log.failure_reason(lines) or str(exc)
             raise ModelFileError(info.path, f"llama.cpp could not read its vocabulary ({reason})") from exc
     try:
-        bos = vocab.token_get_text(vocab.token_bos()) if vocab.token_bos() >= 0 else ""
-        eos = vocab.token_get_text(vocab.token_eos()) if vocab.token_eos() >= 0 else ""
+        bos, eos = vocab.token_text(vocab.bos), vocab.token_text(vocab.eos)
         try:
             chat_template = build_template(choice, bos, eos)
         except TemplateError as exc:

@@ -28,6 +28,10 @@ class EngineSettings:
     # build's kernels are known to crash here (models.engine.cpu_kernels); False: always off.
     extra_buffers: bool | None = None
     prefix_cache_bytes: int = 1 << 30  # saved prompt states for switching conversations
+    # Prompt-lookup decoding (models.engine.prompt_lookup), used only where its output is plain
+    # decoding's exactly (CPU, flash attention on, a model whose kernels allow it). None: for
+    # answers that quote their prompt (documents, pasted text); True: every answer; False: never.
+    prompt_lookup: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class GenerationStats:
     total_s: float
     stop_reason: StopReason
     dropped_messages: int  # oldest messages left out to fit the context
+    drafted_tokens: int = 0  # prompt lookup: tokens drafted from the prompt
+    accepted_tokens: int = 0  # of those, the ones the model confirmed
 
     def summary(self) -> str:
         return (

@@ -13,12 +13,12 @@ from models.engine import Engine
 
 
 def script(engine: Engine, monkeypatch: pytest.MonkeyPatch, answer: str) -> list[int]:
-    llm = engine.llama
-    ids = llm.tokenize(answer.encode("utf-8"), add_bos=False, special=True)
+    vocabulary = engine.vocabulary
+    ids = vocabulary.tokenize(answer, add_special=False, parse_special=True)
 
-    def generate(tokens: list[int], **_sampling: Any) -> Iterator[int]:
+    def generate(tokens: list[int], *_args: Any, **_kwargs: Any) -> Iterator[int]:
         yield from ids
-        yield llm.token_eos()  # the family's end of generation
+        yield vocabulary.eos  # the family's end of generation
 
-    monkeypatch.setattr(llm, "generate", generate)
+    monkeypatch.setattr(engine.decoder, "generate", generate)
     return ids

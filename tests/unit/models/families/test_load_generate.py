@@ -34,7 +34,7 @@ def test_loads_and_generates(model: FamilyModel, family_engine: EngineFor) -> No
 def test_parameter_count_agrees_with_llama_cpp(model: FamilyModel, family_engine: EngineFor) -> None:
     engine = family_engine(model)
     assert engine.model is not None and engine.model.facts is not None
-    assert engine.model.facts.parameter_count == engine.llama._model.n_params()
+    assert engine.model.facts.parameter_count == engine.vocabulary.n_params
 
 
 @pytest.mark.compat("moe")
@@ -60,10 +60,10 @@ def test_mixture_of_experts_reports_active_parameters(
 @over(ALL)
 def test_special_tokens_are_single_control_pieces(model: FamilyModel, family_engine: EngineFor) -> None:
     """The family's turn markers tokenize as one token each, never spelled out byte by byte."""
-    llm = family_engine(model).llama
+    vocabulary = family_engine(model).vocabulary
     for token in model.vocab.special_ids():
         text = model.vocab.tokens[token]
-        assert llm.tokenize(text.encode(), add_bos=False, special=True) == [token], text
+        assert vocabulary.tokenize(text, add_special=False, parse_special=True) == [token], text
 
 
 def test_nemotron_stops_at_the_next_turn_marker(family_engine: EngineFor, monkeypatch: pytest.MonkeyPatch) -> None:
