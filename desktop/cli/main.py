@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop.cli.docs import add_docs_parser
 
     add_docs_parser(commands)
+    from desktop.cli.serve import add_serve_parser
+
+    add_serve_parser(commands)
     return parser
 
 
@@ -91,6 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _chat(args, paths)
         if args.command == "bench":
             return _bench(args, paths)
+        if args.command == "serve":
+            from desktop.cli.serve import run_serve
+
+            return run_serve(args, paths)
         if args.command == "docs":
             from desktop.cli.docs import run_docs_command
 
