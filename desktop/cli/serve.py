@@ -85,12 +85,12 @@ def run_serve(args: argparse.Namespace, paths: AppPaths) -> int:
         server = LocalServer(worker, config, paths.models)
         url = server.start()
         info = worker.model
-        print(f"Serving {info.name if info else path.stem} at {url} "
-              f"({'this machine only' if loopback else 'your network, with the API key'}). Ctrl+C stops.",
-              file=sys.stderr, flush=True)
         if not loopback:
             print("Warning: other devices on your network can use this model with the key; "
                   "their prompts are processed on this computer.", file=sys.stderr)
+        print(f"Serving {info.name if info else path.stem} at {url} "
+              f"({'this machine only' if loopback else 'your network, with the API key'}). Ctrl+C stops.",
+              file=sys.stderr, flush=True)
         _wait_for_interrupt()
         print("Stopping…", file=sys.stderr)
         server.stop()
