@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 from desktop.data_location import DataMoveError, request_move
 from desktop.paths import AppPaths
 from desktop.settings import AppSettings
+from desktop.ui.server_bridge import ServerBridge
+from desktop.ui.server_settings import LocalServerBox
 from models.engine import hardware
 
 NETWORK_USES = (
@@ -42,7 +44,7 @@ class SettingsDialog(QDialog):
     move_requested = Signal(Path)  # a data folder move was recorded: restart to carry it out
 
     def __init__(self, settings: AppSettings, paths: AppPaths, models: list[tuple[str, Path]],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, server: ServerBridge | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Hearth settings")
@@ -114,6 +116,9 @@ class SettingsDialog(QDialog):
             box = QGroupBox(title)
             box.setLayout(body)
             layout.addWidget(box)
+        self.server = LocalServerBox(settings, server) if server is not None else None
+        if self.server is not None:
+            layout.addWidget(self.server)
         self.move_note = QLabel(objectName="noticeLabel", wordWrap=True)
         self.move_note.hide()
         layout.addWidget(self.move_note)
@@ -136,6 +141,7 @@ class SettingsDialog(QDialog):
             theme=self.theme.currentData(),
             font_size=self.font_size.value(),
             offline=self.offline.isChecked(),
+            **(self.server.values() if self.server is not None else {}),
         )
 
     def accept(self) -> None:
