@@ -24,8 +24,7 @@ from desktop.settings import AppSettings
 from desktop.ui.server_bridge import ServerBridge
 
 ACCESS_CHOICES = (("local", "This computer only"), ("network", "Devices on my local network (with the key)"))
-NETWORK_WARNING = ("Other devices on your network can use this model with the key; their prompts are processed on "
-                   "this computer.")
+NETWORK_WARNING = "Other devices on your network can use this model with the key."
 KEY_ONCE = "Copy the key now: Hearth shows it only this once."
 
 
@@ -44,7 +43,11 @@ class LocalServerBox(QGroupBox):
         for key, label in ACCESS_CHOICES:
             self.access.addItem(label, key)
         self.access.setCurrentIndex(1 if settings.server_network else 0)
-        self.warning = QLabel(f"⚠ {NETWORK_WARNING}", objectName="serverWarning", wordWrap=True)
+        self.warning = QLabel(f"⚠ {NETWORK_WARNING}", objectName="serverWarning", wordWrap=True,
+                              toolTip="Their prompts are processed on this computer.")
+        keep_room = self.warning.sizePolicy()
+        keep_room.setRetainSizeWhenHidden(True)  # the dialog does not grow under the user's pointer
+        self.warning.setSizePolicy(keep_room)
         self.address = QLineEdit(objectName="serverAddress", readOnly=True)
         copy_address = QPushButton("Copy", objectName="serverCopyAddress")
         copy_address.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.address.text()))
@@ -121,6 +124,7 @@ class LocalServerBox(QGroupBox):
         else:
             self.key.setText("")
             self.key_note.setText("No key yet: this computer's own apps need none.")
+        self.key.setCursorPosition(0)
         self.copy_key.setEnabled(self._shown_key is not None and self._shown_key == stored)
         self._on_server_status_changed(self._server.status_text())
 

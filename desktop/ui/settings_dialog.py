@@ -31,6 +31,7 @@ from models.engine import hardware
 NETWORK_USES = (
     "Searching the Hugging Face Hub for models (the model manager's Hugging Face tab).",
     "Downloading a model you choose (the model manager, `hearth models pull`).",
+    "Serving the model to devices on your local network, when you choose that (Local server).",
 )
 NEVER_NETWORK = "Chats, documents, indexing and answers never use the network, online or not."
 OFFLOAD_CHOICES = (("auto", "Automatic (all layers when a GPU backend is present)"),
@@ -111,14 +112,21 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for title, body in (("General", general), ("Performance", performance), ("Appearance", appearance),
-                            ("Network", network)):
+        columns = QHBoxLayout()  # two columns: the dialog fits a laptop screen
+        left, right = QVBoxLayout(), QVBoxLayout()
+        for column, title, body in ((left, "General", general), (left, "Performance", performance),
+                                    (left, "Appearance", appearance), (right, "Network", network)):
             box = QGroupBox(title)
             box.setLayout(body)
-            layout.addWidget(box)
+            column.addWidget(box)
         self.server = LocalServerBox(settings, server) if server is not None else None
         if self.server is not None:
-            layout.addWidget(self.server)
+            right.addWidget(self.server)
+        left.addStretch(1)
+        right.addStretch(1)
+        columns.addLayout(left)
+        columns.addLayout(right)
+        layout.addLayout(columns)
         self.move_note = QLabel(objectName="noticeLabel", wordWrap=True)
         self.move_note.hide()
         layout.addWidget(self.move_note)
