@@ -10,6 +10,7 @@ installed model that is not loaded is a clear error unless the user lets the ser
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from models.files import read_gguf
 from models.library import Library, embedding_models, starter_model_path
 
 STARTER_ALIAS = "starter"
+# How long a scan of the models folder is reused while the folder looks unchanged: requests that
+# name no installed model (a tool's "gpt-4o") must not each read every model's header.
+ENTRIES_TTL_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -44,10 +48,35 @@ class ModelCatalog:
     def __init__(self, models_dir: Path | None) -> None:
         self._models_dir = models_dir
         self._ids: dict[Path, CatalogEntry] = {}  # loaded model path -> id, so a request costs no folder scan
+        self._scanned: tuple[float, tuple[int, ...], list[CatalogEntry]] | None = None
         self._lock = threading.Lock()
 
     def entries(self) -> list[CatalogEntry]:
         """Every installed model: the starter, then the library's chat and embedding models."""
+        signature = self._signature()
+        with self._lock:
+            scanned = self._scanned
+        if scanned is not None and scanned[1] == signature and time.monotonic() - scanned[0] < ENTRIES_TTL_S:
+            return scanned[2]
+        found = self._scan()
+        with self._lock:
+            self._scanned = (time.monotonic(), signature, found)
+        return found
+
+    def _signature(self) -> tuple[int, ...]:
+        """Changes when a model is added or removed (the folder's and the manifests' times)."""
+        if self._models_dir is None:
+            return ()
+        library = Library(self._models_dir)
+        times = []
+        for folder in (self._models_dir, library.manifest_dir):
+            try:
+                times.append(folder.stat().st_mtime_ns)
+            except OSError:
+                times.append(0)
+        return tuple(times)
+
+    def _scan(self) -> list[CatalogEntry]:
         starter = starter_model_path()
         found = [CatalogEntry(starter.stem, starter.resolve(), False, True)] if starter else []
         if self._models_dir is not None and self._models_dir.is_dir():

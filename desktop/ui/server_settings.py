@@ -100,6 +100,11 @@ class LocalServerBox(QGroupBox):
                 "server_network": self.network, "server_allow_switch": self.allow_switch.isChecked(),
                 "server_origins": " ".join(self.origins.text().split())}
 
+    def detach(self) -> None:
+        """The dialog closed: stop following the server's status."""
+        self._server.status_changed.disconnect(self._on_server_status_changed)
+        self._server.state_changed.disconnect(self._refresh)
+
     def make_key(self) -> None:
         self._shown_key = self._server.new_key()
         self._refresh()

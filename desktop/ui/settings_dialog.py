@@ -122,6 +122,7 @@ class SettingsDialog(QDialog):
         self.server = LocalServerBox(settings, server) if server is not None else None
         if self.server is not None:
             right.addWidget(self.server)
+            self.finished.connect(self.server.detach)
         left.addStretch(1)
         right.addStretch(1)
         columns.addLayout(left)
