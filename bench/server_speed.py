@@ -21,6 +21,7 @@ import argparse
 import http.client
 import json
 import statistics
+import sys
 import threading
 import time
 from pathlib import Path
@@ -73,20 +74,19 @@ def api_stream(port: int, messages: list[Message], max_tokens: int) -> dict[str,
 def api_throughput(worker: EngineWorker, port: int, rounds: int, n_tokens: int) -> dict[str, Any]:
     api_tps: list[float] = []
     engine_tps: list[float] = []
-    for run in range(rounds):
-        messages = bench_messages(run)
-        params = SamplingParams(temperature=0.0, max_tokens=n_tokens)
+    params = SamplingParams(temperature=0.0, max_tokens=n_tokens)
 
-        def through_api() -> None:
-            streamed = api_stream(port, messages, n_tokens)
-            tokens, times = streamed["usage"]["completion_tokens"], streamed["times"]
-            api_tps.append((tokens - 1) / (times[-1] - times[0]))
+    def through_api(messages: list[Message]) -> None:
+        streamed = api_stream(port, messages, n_tokens)
+        tokens, times = streamed["usage"]["completion_tokens"], streamed["times"]
+        api_tps.append((tokens - 1) / (times[-1] - times[0]))
 
-        def in_process() -> None:
-            engine_tps.append(engine_run(worker, messages, params)[0].generation_tokens_per_s)
+    def in_process(messages: list[Message]) -> None:
+        engine_tps.append(engine_run(worker, messages, params)[0].generation_tokens_per_s)
 
+    for run in range(rounds):  # the same prompt for both sides of a pair; who goes first alternates
         for side in (through_api, in_process) if run % 2 == 0 else (in_process, through_api):
-            side()
+            side(bench_messages(run))
     return {
         "api_tokens_per_s": round(statistics.median(api_tps), 1),
         "engine_tokens_per_s": round(statistics.median(engine_tps), 1),
@@ -174,14 +174,14 @@ def main() -> None:
     server.start()
     assert server.port is not None and worker.model is not None
     try:
-        result = {
-            "model": worker.model.name,
-            "backend": worker.model.backend,
-            "threads": worker.model.threads,
-            "api_throughput": api_throughput(worker, server.port, args.rounds, args.tokens),
-            "one_token_latency": one_token_latency(worker, server.port, args.latency_rounds),
-            "concurrent_clients": concurrent_clients(server.port, args.tokens // 4),
-        }
+        result: dict[str, Any] = {"model": worker.model.name, "backend": worker.model.backend,
+                                  "threads": worker.model.threads}
+        print("streaming throughput…", file=sys.stderr, flush=True)
+        result["api_throughput"] = api_throughput(worker, server.port, args.rounds, args.tokens)
+        print("1-token latency…", file=sys.stderr, flush=True)
+        result["one_token_latency"] = one_token_latency(worker, server.port, args.latency_rounds)
+        print(f"{CLIENTS} clients at once…", file=sys.stderr, flush=True)
+        result["concurrent_clients"] = concurrent_clients(server.port, args.tokens // 4)
     finally:
         server.stop()
         worker.shutdown()

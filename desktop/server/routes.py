@@ -94,9 +94,12 @@ class Routes:
         and its family."""
         path, info = self.gate.current_model()
         loaded = self.catalog.entry_for(path, info) if path is not None else None
-        family = info.facts.family_key if info is not None and info.facts and path == info.path else None
+        if info is not None and path == info.path:  # loaded: its family is known without reading the file
+            family = info.facts.family_key if info.facts else None
+        else:  # a model this server is loading: its header says
+            family = family_key(path) if path is not None else None
         if loaded is not None and (not requested or loaded.answers_to(requested)):
-            return loaded, None, family if family else family_key(loaded.path)
+            return loaded, None, family
         wanted = self.catalog.find(requested)
         if wanted is not None and wanted.embedding:
             raise WireError(f"'{requested}' is an embedding model; it answers on /v1/embeddings.", param="model",
@@ -105,7 +108,7 @@ class Routes:
             raise WireError("No model is loaded yet; try again in a moment.", 503, kind="server_error",
                             code="model_not_loaded", headers={"Retry-After": str(self.config.retry_after_s)})
         if wanted is None or wanted.path == loaded.path:
-            return loaded, None, family if family else family_key(loaded.path)
+            return loaded, None, family
         if not self.config.allow_model_switch:
             raise WireError(f"The model '{wanted.id}' is installed but not loaded; Hearth is serving '{loaded.id}'. "
                             "Load it in Hearth, or allow the server to switch models.", 409, param="model",
