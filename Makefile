@@ -58,6 +58,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.chat_store
 	$(BIN)/python -m bench.gui_speed
 	$(BIN)/python -m bench.download_speed
+	$(BIN)/python -m bench.server_speed
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -36,6 +36,12 @@ class AppSettings:
     sidebar_width: int = 260
     first_run_done: bool = False
     lock_after_minutes: int = 0  # lock the encrypted chats after this long without input; 0: never
+    # The local OpenAI-compatible server (desktop/server): off, and this machine only, by default.
+    server_enabled: bool = False
+    server_port: int = 8080
+    server_network: bool = False  # True: devices on the local network may connect, with the API key
+    server_allow_switch: bool = False  # a request may name another installed model, which is then loaded
+    server_origins: str = ""  # web page origins allowed to call it, separated by spaces
 
     def with_changes(self, **changes: Any) -> AppSettings:
         return replace(self, **changes)

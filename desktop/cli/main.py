@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop.cli.privacy import add_privacy_parser
 
     add_privacy_parser(commands)
+    from desktop.cli.serve import add_serve_parser
+
+    add_serve_parser(commands)
     return parser
 
 
@@ -106,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from desktop.cli.privacy import unlock_for_command
 
             unlock_for_command(paths)  # encrypted stores open with the keychain's key or the passphrase
+        if args.command == "serve":
+            from desktop.cli.serve import run_serve
+
+            return run_serve(args, paths)
         if args.command == "docs":
             from desktop.cli.docs import run_docs_command
 

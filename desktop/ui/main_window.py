@@ -37,6 +37,7 @@ from desktop.ui.header import Header
 from desktop.ui.markdown import MarkdownRenderer
 from desktop.ui.model_manager import ModelManagerWindow, ModelServices, create_model_manager
 from desktop.ui.privacy_controller import PrivacyController
+from desktop.ui.server_bridge import ServerBridge
 from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.settings_panel import SettingsPanel
 from desktop.ui.sidebar import Sidebar
@@ -62,9 +63,10 @@ class MainWindow(QMainWindow):
         documents: DocumentsBridge,
         model_services: ModelServices | None = None,
         privacy: Privacy | None = None,
+        server: ServerBridge | None = None,
     ) -> None:
         super().__init__()
-        self.bridge, self.store, self.theme, self.paths = bridge, store, theme, paths
+        self.bridge, self.store, self.theme, self.paths, self.server = bridge, store, theme, paths, server
         self.documents = documents
         self._settings_file = settings_file
         self.settings: AppSettings = settings_file.load()
@@ -181,7 +183,7 @@ class MainWindow(QMainWindow):
         self.bridge.load(path, engine_settings(self.settings))
 
     def open_settings(self) -> SettingsDialog:
-        dialog = SettingsDialog(self.settings, self.paths, self.models, self, self.privacy)
+        dialog = SettingsDialog(self.settings, self.paths, self.models, self, self.privacy, self.server)
         dialog.applied.connect(self.apply_settings)
         dialog.move_requested.connect(self._on_settings_move_requested)
         dialog.show()
@@ -199,6 +201,8 @@ class MainWindow(QMainWindow):
             self.model_manager.set_max_context(new.context_length)
         if engine_settings(old) != engine_settings(new) and self.bridge.model is not None:
             self.load_model(self.bridge.model.path)
+        if self.server is not None:
+            self.server.apply(new)
 
     def _on_settings_move_requested(self, target: Path) -> None:
         answer = QMessageBox.question(self, "Move data", f"Restart Hearth now to move its data to {target}?")
@@ -408,5 +412,7 @@ class MainWindow(QMainWindow):
             self.model_manager.shutdown()
         if self.model_services is not None:
             self.model_services.shutdown()  # running downloads pause; they resume at the next start
+        if self.server is not None:
+            self.server.shutdown()  # before the engine worker it shares
         self.bridge.shutdown()
         super().closeEvent(event)

@@ -26,6 +26,8 @@ from desktop.data_location import DataMoveError, request_move
 from desktop.paths import AppPaths
 from desktop.settings import AppSettings
 from desktop.ui.privacy_settings import PrivacySection
+from desktop.ui.server_bridge import ServerBridge
+from desktop.ui.server_settings import LocalServerBox
 from models.engine import hardware
 
 if TYPE_CHECKING:
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 NETWORK_USES = (
     "Searching the Hugging Face Hub for models (the model manager's Hugging Face tab).",
     "Downloading a model you choose (the model manager, `hearth models pull`).",
+    "Serving the model to devices on your local network, when you choose that (Local server).",
 )
 NEVER_NETWORK = "Chats, documents, indexing and answers never use the network, online or not."
 OFFLOAD_CHOICES = (("auto", "Automatic (all layers when a GPU backend is present)"),
@@ -47,7 +50,8 @@ class SettingsDialog(QDialog):
     move_requested = Signal(Path)  # a data folder move was recorded: restart to carry it out
 
     def __init__(self, settings: AppSettings, paths: AppPaths, models: list[tuple[str, Path]],
-                 parent: QWidget | None = None, privacy: PrivacyController | None = None) -> None:
+                 parent: QWidget | None = None, privacy: PrivacyController | None = None,
+                 server: ServerBridge | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Hearth settings")
@@ -119,14 +123,25 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        sections = [("General", general), ("Performance", performance), ("Appearance", appearance),
-                    ("Network", network)]
+        columns = QHBoxLayout()  # two columns: the dialog fits a laptop screen
+        left, right = QVBoxLayout(), QVBoxLayout()
+        sections = [(left, "General", general), (left, "Performance", performance), (left, "Appearance", appearance),
+                    (right, "Network", network)]
         if self.privacy is not None:
-            sections.append(("Privacy", privacy_box))
-        for title, body in sections:
+            sections.append((right, "Privacy", privacy_box))
+        for column, title, body in sections:
             box = QGroupBox(title)
             box.setLayout(body)
-            layout.addWidget(box)
+            column.addWidget(box)
+        self.server = LocalServerBox(settings, server) if server is not None else None
+        if self.server is not None:
+            right.addWidget(self.server)
+            self.finished.connect(self.server.detach)
+        left.addStretch(1)
+        right.addStretch(1)
+        columns.addLayout(left)
+        columns.addLayout(right)
+        layout.addLayout(columns)
         self.move_note = QLabel(objectName="noticeLabel", wordWrap=True)
         self.move_note.hide()
         layout.addWidget(self.move_note)
@@ -151,6 +166,7 @@ class SettingsDialog(QDialog):
             offline=self.offline.isChecked(),
             lock_after_minutes=self.privacy.lock_after.value() if self.privacy is not None else
             self._settings.lock_after_minutes,
+            **(self.server.values() if self.server is not None else {}),
         )
 
     def accept(self) -> None:

@@ -32,7 +32,7 @@ from models.engine.context_window import FittedPrompt, fit_to_context
 from models.engine.output import Pieces, Shaper, StopStrings, shaped
 from models.engine.prefix_cache import PrefixCache
 from models.engine.values import EngineSettings, GenerationStats, ModelInfo, StopReason
-from models.errors import EngineStateError, HearthModelError, ModelFileError, TemplateError
+from models.errors import ContextOverflowError, EngineStateError, HearthModelError, ModelFileError, TemplateError
 from models.families import (
     CLOSE,
     OPEN,
@@ -322,11 +322,47 @@ class Engine:
         """Stream the answer to `messages` into `on_text`; return how it went. Reasoning arrives
         as a leading `<think>…</think>` block, whatever the family's own markup."""
         params = params or SamplingParams()
-        cancel = cancel or CancelToken()
-        llm, template = self._require()
-        assert self._abort is not None
+        _llm, template = self._require()
         started = time.perf_counter()
         prompt = self.prepare_prompt(messages, params.max_tokens, thinking)
+        stops = (*template.stop_strings, *params.stop)
+        return self._generate(prompt, params, on_text, cancel, stops, self._shaper(prompt.text), True, started)
+
+    def complete(
+        self,
+        text: str,
+        params: SamplingParams | None = None,
+        on_text: Callable[[str], None] = lambda _text: None,
+        cancel: CancelToken | None = None,
+    ) -> GenerationStats:
+        """Continue `text` as it is, without the chat template (the API's plain completions):
+        no reasoning shaping, only the caller's stop strings, and the continuation's leading
+        space kept. Raises ContextOverflowError when `text` leaves no room to answer."""
+        params = params or SamplingParams()
+        self._require()
+        started = time.perf_counter()
+        tokens = self.tokenize(text)
+        if len(tokens) >= self.llama.n_ctx():
+            raise ContextOverflowError(
+                f"The prompt is {len(tokens)} tokens; this model's context holds {self.llama.n_ctx()}."
+            )
+        prompt = FittedPrompt((), text, tuple(tokens), 0)
+        return self._generate(prompt, params, on_text, cancel, params.stop, None, False, started)
+
+    def _generate(
+        self,
+        prompt: FittedPrompt,
+        params: SamplingParams,
+        on_text: Callable[[str], None],
+        cancel: CancelToken | None,
+        stop_strings: Sequence[str],
+        shaper: Shaper | None,
+        strip_leading_space: bool,
+        started: float,
+    ) -> GenerationStats:
+        cancel = cancel or CancelToken()
+        llm, _template = self._require()
+        assert self._abort is not None
         tokens = list(prompt.tokens)
         reused = self._cache.prepare(llm, tokens)
         room = llm.n_ctx() - len(tokens)
@@ -334,8 +370,7 @@ class Engine:
         llm.set_seed(params.seed if params.seed is not None else llama_cpp.LLAMA_DEFAULT_SEED)
         llama_cpp.llama_perf_context_reset(llm.ctx)
 
-        pieces, stops = Pieces(llm, self._special_text), StopStrings(template.stop_strings)
-        shaper = self._shaper(prompt.text)
+        pieces, stops = Pieces(llm, self._special_text, strip_leading_space), StopStrings(stop_strings)
         emit = shaped(on_text, shaper)
         vocab, stop_ids = llm._model.vocab, self._stop_ids
         generated, first_token_at = 0, 0.0
@@ -347,6 +382,8 @@ class Engine:
             top_k=params.top_k,
             min_p=params.min_p,
             repeat_penalty=params.repeat_penalty,
+            presence_penalty=params.presence_penalty,
+            frequency_penalty=params.frequency_penalty,
         )
         self._abort.arm(cancel)
         try:

@@ -120,6 +120,33 @@ class EngineWorker:
         self._submit(work, on_done, on_error)
         return token
 
+    def complete(
+        self,
+        text: str,
+        params: SamplingParams,
+        on_text: Callable[[str], None],
+        on_done: Callable[[GenerationStats], None],
+        on_error: ErrorCallback,
+    ) -> CancelToken:
+        """Queue a plain continuation of `text` (no chat template); the token cancels it."""
+        token = CancelToken()
+
+        def work(engine: Engine) -> GenerationStats:
+            self._current = token
+            try:
+                return engine.complete(text, params, on_text, token)
+            finally:
+                self._current = None
+
+        self._submit(work, on_done, on_error)
+        return token
+
+    @property
+    def model(self) -> ModelInfo | None:
+        """The model loaded as of the last finished job (None while one loads): readable from
+        any thread, for callers that share the worker (the local server beside the window)."""
+        return self._engine.model
+
     def cancel(self) -> None:
         """Stop the answer being generated now, if any."""
         if self._current is not None:
