@@ -1,5 +1,7 @@
-"""The real app, driven by a script, for the crash test: it completes one exchange, starts a
-long answer, says STREAMING on stdout, and waits to be killed."""
+"""The real app, driven by a script, for the crash tests: it completes one exchange, starts a
+long answer, says STREAMING on stdout, and waits to be killed (or, with HEARTH_TEST_CRASH=generate
+and HEARTH_TEST_CRASH_WHEN=FILE, crashes itself once FILE exists). Fatal signals are logged as
+`hearth` logs them."""
 
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from desktop.app import create_window
+from desktop.logs import log_native_crashes
 from desktop.paths import AppPaths
 from desktop.ui.application import application
 
 
 def main(model: Path) -> None:
     app = application()
+    log_native_crashes(AppPaths.default().logs)
     window, _ = create_window(AppPaths.default())
     window.show()
     steps = ["A first, short exchange", "Now a long answer, please"]
