@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop.crash import SAFE_MODE, notice, settings_for
 from desktop.ui.engine_bridge import EngineBridge
-from models.engine import EngineSettings, SafeModeMemory, StepRecord
+from models.engine import EngineSettings, GenerationStats, SafeModeMemory, StepRecord
 
 
 class CrashNotice(QFrame):
@@ -33,7 +33,7 @@ class CrashNotice(QFrame):
         layout.addWidget(self.dismiss_button)
         self.record: StepRecord | None = None
         self._held: Path | None = None
-        bridge.answer_finished.connect(lambda _stats: self._on_answer_finished(bridge))
+        bridge.answer_finished.connect(lambda stats: self._on_answer_finished(bridge, stats))
         self.hide()
 
     def settings_for(self, model: Path, settings: EngineSettings) -> EngineSettings:
@@ -70,8 +70,9 @@ class CrashNotice(QFrame):
         if self._held is not None:
             self.load_requested.emit(self._held)
 
-    def _on_answer_finished(self, bridge: EngineBridge) -> None:
+    def _on_answer_finished(self, bridge: EngineBridge, stats: GenerationStats) -> None:
         model = bridge.model
-        if model is not None and model.safe_mode and self.memory.confirm(model.path):
+        answered = stats.stop_reason != "cancelled"
+        if model is not None and model.safe_mode and answered and self.memory.confirm(model.path):
             self.status_changed.emit(f"Safe mode works with {model.name}: Hearth keeps using it for this model "
                                      "(Manage models → Installed clears it).")
