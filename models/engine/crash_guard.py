@@ -16,6 +16,7 @@ answer, only once FILE exists).
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import json
 import logging
@@ -133,6 +134,9 @@ class StepMarker:
         self.path = folder / f"{_MARKER_PREFIX}{os.getpid()}.json"
         self._process_started = _process_started()
         self._warned = False
+        # A process that exits in order while a step still runs (the window closed during a long
+        # load) did not crash: its marker goes with it. A fatal signal skips this.
+        atexit.register(self.path.unlink, missing_ok=True)
 
     def record(self, step: Step, model: Path, name: str, backend: str, settings: dict[str, Any],
                system_info: str) -> StepRecord:

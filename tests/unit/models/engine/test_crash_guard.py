@@ -137,3 +137,29 @@ def test_the_test_switch_is_off_unless_asked(monkeypatch: pytest.MonkeyPatch) ->
     crash_guard.crash_if_asked("load")  # still alive
     monkeypatch.setenv(crash_guard.TEST_CRASH, "load")
     assert crash_guard.crashing_when_asked(callback) is callback
+
+
+def test_a_process_that_exits_in_order_mid_step_leaves_no_marker(tmp_path: Path) -> None:
+    """The window closed during a long load is not a crash; a fatal signal in the same place is."""
+    script = """
+import ctypes, sys, threading, time
+from pathlib import Path
+from models.engine import StepMarker
+marker = StepMarker(Path(sys.argv[1]))
+record = marker.record("load", Path(sys.argv[1]), "model", "CPU", {}, "")
+
+def load() -> None:  # the engine thread, still loading when the app quits
+    with marker.step(record):
+        time.sleep(60)
+
+threading.Thread(target=load, daemon=True).start()
+while not marker.path.exists():
+    time.sleep(0.01)
+if sys.argv[2] == "crash":
+    ctypes.string_at(0)
+sys.exit(0)
+"""
+    for how, folder in (("exit", tmp_path / "exited"), ("crash", tmp_path / "crashed")):
+        subprocess.run([sys.executable, "-c", script, str(folder), how], capture_output=True)
+    assert leftover_steps(tmp_path / "exited") == []
+    assert [r.step for r in leftover_steps(tmp_path / "crashed")] == ["load"]
