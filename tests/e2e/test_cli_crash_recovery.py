@@ -26,7 +26,7 @@ def hearth(*args: str, crash: str | None = None) -> subprocess.CompletedProcess[
 def test_the_run_after_a_crash_says_so_answers_in_safe_mode_and_remembers_it(
     step: str, doing: str, tiny_model: Path, hearth_home: Path
 ) -> None:
-    chat = ("chat", "-m", str(tiny_model), "--max-tokens", "4", "--stats", "hi")
+    chat = ("chat", "-m", str(tiny_model), "--max-tokens", "4", "--stats", "a private question")
     crashed = hearth(*chat, crash=step)
     assert crashed.returncode == -11, crashed.stderr
     assert "Fatal Python error: Segmentation fault" in (hearth_home / "logs" / "hearth.log").read_text()
@@ -46,6 +46,12 @@ def test_the_run_after_a_crash_says_so_answers_in_safe_mode_and_remembers_it(
     again = hearth(*chat)  # remembered: safe mode without a word about the old crash
     assert "stopped unexpectedly" not in again.stderr and f"in {SAFE}" in again.stderr
 
+    report = hearth("diagnostics")
+    assert report.returncode == 0, report.stderr
+    assert "Last crash:" in report.stdout and "Segmentation fault" in report.stdout
+    assert "llama.cpp system info: CPU :" in report.stdout and "CPU kernels: extra CPU kernels" in report.stdout
+    assert "private question" not in report.stdout
+
 
 def test_no_safe_mode_loads_normally_and_forgets_it_when_that_works(tiny_model: Path) -> None:
     chat = ("chat", "-m", str(tiny_model), "--max-tokens", "2", "hi")
@@ -63,13 +69,3 @@ def test_a_crash_in_safe_mode_is_said_without_offering_it_again(tiny_model: Path
     assert hearth(*chat, crash="generate").returncode == -11
     after = hearth(*chat)
     assert "it was in safe mode already" in after.stderr and "loads in safe mode from now on" not in after.stderr
-
-
-def test_diagnostics_name_the_last_crash_without_chat_text(tiny_model: Path) -> None:
-    assert hearth("chat", "-m", str(tiny_model), "a private question", crash="generate").returncode == -11
-    hearth("chat", "-m", str(tiny_model), "--max-tokens", "1", "hi")
-    report = hearth("diagnostics")
-    assert report.returncode == 0, report.stderr
-    assert "Last crash:" in report.stdout and "Segmentation fault" in report.stdout
-    assert "llama.cpp system info: CPU :" in report.stdout and "CPU kernels: extra CPU kernels" in report.stdout
-    assert "private question" not in report.stdout
