@@ -102,7 +102,8 @@ def test_the_bundled_engine_is_built_to_travel(bundle: Path, outside: tuple[Path
 
 
 def test_the_bundle_answers_with_the_starter_model(bundle: Path, outside: tuple[Path, dict[str, str]]) -> None:
-    result = run_bundle(outside, "chat", "--temperature", "0", "--max-tokens", "8", "What is the capital of France?")
+    result = run_bundle(outside, "chat", "--temperature", "0", "--max-tokens", "16",
+                        "What is the capital of France? Answer in one word.")
     assert result.returncode == 0, result.stderr
     assert "Paris" in result.stdout
 
