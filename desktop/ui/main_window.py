@@ -23,6 +23,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from desktop.chats import ChatStore, Conversation, build_messages
+from desktop.crash import safe_mode_memory
 from desktop.diagnostics import diagnostics
 from desktop.paths import AppPaths
 from desktop.privacy import Privacy
@@ -30,6 +31,7 @@ from desktop.settings import AppSettings, SettingsFile, Theme, apply_network_pol
 from desktop.ui.chat_controller import ChatController
 from desktop.ui.composer import Composer
 from desktop.ui.conversation_view import ConversationView
+from desktop.ui.crash_notice import CrashNotice
 from desktop.ui.documents_bridge import DocumentsBridge
 from desktop.ui.documents_panel import DocumentsPanel
 from desktop.ui.engine_bridge import EngineBridge
@@ -44,7 +46,7 @@ from desktop.ui.sidebar import Sidebar
 from desktop.ui.template_doctor import TemplateDoctor
 from desktop.ui.themes import ThemeManager
 from desktop.ui.welcome import WelcomeDialog
-from models.engine import ModelInfo
+from models.engine import ModelInfo, StepRecord
 from models.families import recommended_sampling, thinking_choice
 from models.fit import FitCorrections, Recommendation, learn_from_load
 
@@ -80,11 +82,13 @@ class MainWindow(QMainWindow):
         self.composer = Composer()
         self.settings_panel = SettingsPanel()
         self.settings_panel.hide()
+        self.crash_notice = CrashNotice(safe_mode_memory(paths), bridge)
         center = QWidget(objectName="center")
         center_layout = QVBoxLayout(center)
         center_layout.setContentsMargins(0, 0, 0, 0)
         center_layout.setSpacing(0)
         center_layout.addWidget(self.header)
+        center_layout.addWidget(self.crash_notice)
         center_layout.addWidget(self.view, 1)
         center_layout.addWidget(self.composer)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
@@ -127,6 +131,8 @@ class MainWindow(QMainWindow):
         self.bridge.model_loading.connect(self._on_bridge_model_loading)
         self.bridge.model_loaded.connect(self._on_bridge_model_loaded)
         self.bridge.model_failed.connect(self._on_bridge_model_failed)
+        self.crash_notice.load_requested.connect(self.load_model)
+        self.crash_notice.status_changed.connect(self.header.status_label.setText)
         self.theme.changed.connect(lambda _dark: self.view.set_renderer(MarkdownRenderer(self.theme.code_style)))
 
     def _build_menus(self) -> None:
@@ -180,7 +186,17 @@ class MainWindow(QMainWindow):
     def load_model(self, path: Path) -> None:
         if self.controller.busy:
             self.controller.stop()
-        self.bridge.load(path, engine_settings(self.settings))
+        self.bridge.load(path, self.crash_notice.settings_for(path, engine_settings(self.settings)))
+
+    def show_crash(self, record: StepRecord, held: Path | None = None) -> None:
+        """The last run crashed: say so, offer safe mode, and show the conversation it was answering."""
+        self.crash_notice.show_crash(record, held)
+        if held is not None:
+            self.header.status_label.setText("No model loaded yet: choose how to load it below.")
+            self.composer.set_ready(False)
+        chats = self.store.list_conversations() if record.step == "generate" else []
+        if chats:
+            self.controller.open_conversation(chats[0].id)
 
     def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self.settings, self.paths, self.models, self, self.privacy, self.server)
@@ -378,7 +394,8 @@ class MainWindow(QMainWindow):
     def _on_bridge_model_loaded(self, info: ModelInfo) -> None:
         self.header.set_loading(None)
         self.header.set_models(self.models, info.path)
-        self.header.status_label.setText(f"{info.backend} · {info.context_length:,}-token context")
+        safe = " · safe mode" if info.safe_mode else ""
+        self.header.status_label.setText(f"{info.backend} · {info.context_length:,}-token context{safe}")
         facts = info.facts
         self.settings_panel.set_defaults(recommended_sampling(facts.family_key if facts else None))
         self.settings_panel.set_thinking_available(bool(facts and facts.thinking_switch))

@@ -28,7 +28,7 @@ from desktop.settings import AppSettings
 from desktop.ui.privacy_settings import PrivacySection
 from desktop.ui.server_bridge import ServerBridge
 from desktop.ui.server_settings import LocalServerBox
-from models.engine import hardware
+from models.engine import hardware, kernel_choice
 
 if TYPE_CHECKING:
     from desktop.ui.privacy_controller import PrivacyController
@@ -41,6 +41,13 @@ NETWORK_USES = (
 NEVER_NETWORK = "Chats, documents, indexing and answers never use the network, online or not."
 OFFLOAD_CHOICES = (("auto", "Automatic (all layers when a GPU backend is present)"),
                    ("all", "All layers on the GPU"), ("none", "None: CPU only"), ("layers", "A number of layers"))
+KERNEL_CHOICES = (("auto", "Automatic"), ("always", "Always"), ("never", "Never"))
+KERNELS_EXPLAINED = (
+    "llama.cpp can rearrange a model's weights when it loads them, for faster special CPU code "
+    "(prompts are read faster with some model types). On some Intel Xeons one kind of that code (AMX) "
+    "crashes, so Automatic leaves it off where this llama.cpp carries it and the processor has AMX. "
+    "Choose Always only if you know your machine runs it fine; Never if Hearth crashes while answering."
+)
 
 
 class SettingsDialog(QDialog):
@@ -83,6 +90,14 @@ class SettingsDialog(QDialog):
         self.backend = QLabel(self._backend_text(), objectName="backendLabel", wordWrap=True)
         self.context = QSpinBox(objectName="defaultContext", minimum=512, maximum=1_048_576, singleStep=512,
                                 value=settings.context_length)
+        self.extra_kernels = QComboBox(objectName="extraKernels")
+        for key, label in KERNEL_CHOICES:
+            self.extra_kernels.addItem(label, key)
+        self.extra_kernels.setCurrentIndex(max(0, self.extra_kernels.findData(settings.extra_cpu_kernels)))
+        automatic = kernel_choice(None)
+        self.extra_kernels.setItemText(0, f"Automatic ({'on' if automatic.extra_buffers else 'off'} here)")
+        self.kernels_note = QLabel(f"{KERNELS_EXPLAINED}<br><i>Here: {automatic.reason}.</i>",
+                                   objectName="noticeLabel", wordWrap=True)
 
         self.theme = QComboBox(objectName="themeChoice")
         for key, label in (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark")):
@@ -107,6 +122,8 @@ class SettingsDialog(QDialog):
         performance.addRow("GPU layers", self.gpu_layers)
         performance.addRow("Backend", self.backend)
         performance.addRow("Context length", self.context)
+        performance.addRow("Use llama.cpp's extra CPU kernels", self.extra_kernels)
+        performance.addRow(self.kernels_note)
         appearance = QFormLayout()
         appearance.addRow("Theme", self.theme)
         appearance.addRow("Text size", self.font_size)
@@ -161,6 +178,7 @@ class SettingsDialog(QDialog):
             gpu_offload=self.offload.currentData(),
             gpu_layers=self.gpu_layers.value(),
             context_length=self.context.value(),
+            extra_cpu_kernels=self.extra_kernels.currentData(),
             theme=self.theme.currentData(),
             font_size=self.font_size.value(),
             offline=self.offline.isChecked(),

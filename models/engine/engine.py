@@ -20,13 +20,14 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 
 import llama_cpp
 
 from models.cancel import CancelToken
-from models.engine import cpu_kernels, hardware, llama_log
+from models.engine import cpu_kernels, crash_guard, hardware, llama_log
 from models.engine.chat_handlers import tolerant_chat_handlers
 from models.engine.context_window import FittedPrompt, fit_to_context
 from models.engine.output import Pieces, Shaper, StopStrings, shaped
@@ -107,8 +108,11 @@ class _AbortSwitch:
 
 
 class Engine:
-    def __init__(self, settings: EngineSettings | None = None) -> None:
+    def __init__(self, settings: EngineSettings | None = None, guard: crash_guard.StepMarker | None = None) -> None:
         self.settings = settings or EngineSettings()
+        # Where loads and answers are recorded while they run, so that the next start knows
+        # which one crashed (models.engine.crash_guard); None: not recorded.
+        self.guard = guard
         self._llm: llama_cpp.Llama | None = None
         self._gguf: GGUFInfo | None = None
         self._template: ChatTemplate | None = None
@@ -143,8 +147,11 @@ class Engine:
         if gpu_layers is None:
             gpu_layers = -1 if hardware.supports_gpu_offload() else 0
         flash_attention = settings.flash_attention if settings.flash_attention is not None else bool(gpu_layers)
+        extra_buffers = cpu_kernels.kernel_choice(settings.extra_buffers).extra_buffers
         started = time.perf_counter()
-        with llama_log.capture() as lines, tolerant_chat_handlers(), cpu_kernels.model_params(settings.extra_buffers):
+        with self._load_step(info.path, settings, n_ctx, threads, gpu_layers, flash_attention, extra_buffers), \
+                llama_log.capture() as lines, tolerant_chat_handlers(), cpu_kernels.model_params(extra_buffers):
+            crash_guard.crash_if_asked("load")
             try:
                 llm = llama_cpp.Llama(
                     str(info.path),
@@ -186,6 +193,8 @@ class Engine:
             memory_by_device=_memory_by_device(lines),
             template_source="model",
             load_seconds=time.perf_counter() - started,
+            extra_buffers=extra_buffers,
+            safe_mode=settings.safe_mode,
         )
         try:
             self.set_template(template)
@@ -194,6 +203,15 @@ class Engine:
             raise
         log.info("Loaded %s on %s in %.2fs", info.name, self.model.backend, self.model.load_seconds)
         return self.model
+
+    def _load_step(self, path: Path, settings: EngineSettings, n_ctx: int, threads: int, gpu_layers: int,
+                   flash_attention: bool, extra_buffers: bool) -> AbstractContextManager[None]:
+        """The crash marker for loading `path` (nothing when the engine has no guard)."""
+        if self.guard is None:
+            return nullcontext()
+        backend = hardware.backend_summary(gpu_layers if hardware.supports_gpu_offload() else 0)
+        record = crash_guard.settings_record(settings, n_ctx, threads, gpu_layers, flash_attention, extra_buffers)
+        return self.guard.step(self.guard.record("load", path, path.stem, backend, record, cpu_kernels.system_info()))
 
     def set_template(self, name: str | None) -> ModelInfo:
         """Render with the known-good template `name`, or with the model's own again (None).

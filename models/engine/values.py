@@ -28,6 +28,8 @@ class EngineSettings:
     # build's kernels are known to crash here (models.engine.cpu_kernels); False: always off.
     extra_buffers: bool | None = None
     prefix_cache_bytes: int = 1 << 30  # saved prompt states for switching conversations
+    # These settings are safe mode's (models.engine.crash_guard.safe_settings), after a crash.
+    safe_mode: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class ModelInfo:
     template_source: str  # "model", "fallback" (ChatML) or "known-good: <name>"
     load_seconds: float
     facts: ModelFacts | None = None  # family, parameters (active ones for MoE), quantization, template
+    extra_buffers: bool = True  # loaded with llama.cpp's extra buffer types (models.engine.cpu_kernels)
+    safe_mode: bool = False  # loaded with safe mode's settings (models.engine.crash_guard)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from models.cancel import CancelToken
+from models.engine import crash_guard
 from models.engine.engine import Engine
 from models.engine.template_check import PromptInspection, TemplateReport, check_loaded, inspect_prompt
 from models.engine.values import EngineSettings, GenerationStats, ModelInfo
@@ -113,7 +114,8 @@ class EngineWorker:
         def work(engine: Engine) -> GenerationStats:
             self._current = token
             try:
-                return engine.chat(messages, params, on_text, token, thinking)
+                with crash_guard.generating(engine, on_text) as streamed:
+                    return engine.chat(messages, params, streamed, token, thinking)
             finally:
                 self._current = None
 
