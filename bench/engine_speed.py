@@ -1,16 +1,21 @@
 """Engine speed goals, measured side by side in one run; prints JSON.
 
-    python -m bench.engine_speed [--model PATH] [--tokens N] [--rounds N]
+    python -m bench.engine_speed [--model PATH] [--tokens N] [--rounds N] [--skip-llama-bench]
 
-- engine_overhead: Hearth's streamed chat generation tok/s / raw `Llama.generate` tok/s on the
-  same loaded model, threads and prompt (goal: >= 0.97).
+- vs_llama_bench: Hearth's streamed chat (the `hearth bench` prompt, evaluated from an empty
+  cache, then N tokens) against llama.cpp's own C++ llama-bench (bench/llama_bench.py; built the
+  first time, several minutes) on the same model, threads, batch sizes, flash attention and
+  extra buffer types: prompt tokens/s at depth 0 and generation tokens/s at the prompt's depth,
+  the same work. Goals: generation >= 0.97, prompt >= 0.97 of C++.
 - default_threads: generation tok/s with Hearth's default thread count / the best thread count
   tried (goal: >= 0.95).
 - follow_up_ttft: time to first token of a follow-up in a 20-turn conversation / that of a
   one-message conversation (goal: <= 1.5).
 
-Runs alternate between the two sides of each ratio and medians are compared, so a slow
-moment of the machine hits both sides alike.
+Runs alternate between the two sides of each ratio (which goes first changes every round) and
+the ratio is the median of the rounds' ratios, so a slow moment of the machine hits both sides.
+On a machine shared by many processes, set OMP_WAIT_POLICY=PASSIVE (llama-bench inherits it):
+with active waiting, threads spin at every node while their partner is descheduled.
 """
 
 from __future__ import annotations
@@ -18,27 +23,69 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import time
 from pathlib import Path
 from typing import Any
 
+from bench import llama_bench
 from models.engine import Engine, SamplingParams, bench_messages, hardware
 from models.library import starter_model_path
 
 
-def raw_generate_tps(engine: Engine, run: int, n_tokens: int) -> float:
-    """llama-cpp-python's own generator on the engine's Llama: no Hearth code per token."""
-    llm = engine._llm
-    assert llm is not None
-    tokens = engine.prepare_prompt(bench_messages(run)).tokens
-    first = 0.0
-    stream = llm.generate(list(tokens), temp=0.0, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0)
-    for count, _token in enumerate(stream, start=1):
-        if count == 1:
-            first = time.perf_counter()
-        if count == n_tokens:
-            break
-    return (n_tokens - 1) / (time.perf_counter() - first)
+def median_ratio(ours: list[float], theirs: list[float]) -> float:
+    return round(statistics.median(o / t for o, t in zip(ours, theirs, strict=True)), 3)
+
+
+def hearth_run(engine: Engine, run: int, n_tokens: int) -> tuple[int, float, float]:
+    """One streamed chat answer from an empty cache: (prompt tokens, prompt tok/s, generation tok/s)."""
+    engine.forget_evaluated()
+    params = SamplingParams(temperature=0.0, max_tokens=n_tokens, seed=0)
+    stats = engine.chat(bench_messages(run), params, on_text=lambda _text: None)
+    assert stats.generated_tokens == n_tokens, f"the model stopped early ({stats.generated_tokens} tokens)"
+    assert stats.evaluated_prompt_tokens == stats.prompt_tokens
+    return stats.prompt_tokens, stats.prompt_tokens_per_s, stats.generation_tokens_per_s
+
+
+def vs_llama_bench(engine: Engine, rounds: int, n_tokens: int) -> dict[str, Any]:
+    assert engine.model is not None
+    options = engine.decoder.options
+    program = llama_bench.binary()
+    prompt_tokens, _, _ = hearth_run(engine, 0, n_tokens)  # warm-up; the prompt's length for llama-bench
+    settings = llama_bench.BenchSettings.of(engine.model, options.n_batch, options.n_ubatch, options.n_threads)
+
+    def cpp(_run: int) -> tuple[float, float]:
+        prompt = llama_bench.tokens_per_s(program, settings, prompt_tokens, 0, 0)
+        return prompt, llama_bench.tokens_per_s(program, settings, 0, n_tokens, prompt_tokens)
+
+    def hearth(run: int) -> tuple[float, float]:
+        _, prompt, generation = hearth_run(engine, run, n_tokens)
+        return prompt, generation
+
+    sides: dict[str, tuple[list[float], list[float]]] = {"hearth": ([], []), "llama_bench": ([], [])}
+    runners = [("hearth", hearth), ("llama_bench", cpp)]
+    for run in range(1, rounds + 1):
+        for name, measure in runners if run % 2 else reversed(runners):
+            prompt_tps, generation_tps = measure(run)
+            sides[name][0].append(prompt_tps)
+            sides[name][1].append(generation_tps)
+    (ours_pp, ours_tg), (cpp_pp, cpp_tg) = sides["hearth"], sides["llama_bench"]
+    return {
+        "work": f"prompt {prompt_tokens} tokens at depth 0, {n_tokens} generated at depth {prompt_tokens}",
+        "threads": options.n_threads,
+        "threads_batch": options.n_threads_batch,
+        "batch": options.n_batch,
+        "ubatch": options.n_ubatch,
+        "flash_attention": engine.model.flash_attention,
+        "extra_buffers": engine.model.extra_buffers,
+        "hearth_tokens_per_s": {"prompt": round(statistics.median(ours_pp), 1),
+                                "generation": round(statistics.median(ours_tg), 1)},
+        "llama_bench_tokens_per_s": {"prompt": round(statistics.median(cpp_pp), 1),
+                                     "generation": round(statistics.median(cpp_tg), 1)},
+        "ratio": {"prompt": median_ratio(ours_pp, cpp_pp), "generation": median_ratio(ours_tg, cpp_tg)},
+        "rounds": {"hearth": {"prompt": [round(x, 1) for x in ours_pp], "generation": [round(x, 1) for x in ours_tg]},
+                   "llama_bench": {"prompt": [round(x, 1) for x in cpp_pp],
+                                   "generation": [round(x, 1) for x in cpp_tg]}},
+        "goal": "prompt >= 0.97, generation >= 0.97",
+    }
 
 
 def hearth_tps(engine: Engine, run: int, n_tokens: int) -> float:
@@ -48,34 +95,17 @@ def hearth_tps(engine: Engine, run: int, n_tokens: int) -> float:
     return stats.generation_tokens_per_s
 
 
-def engine_overhead(engine: Engine, rounds: int, n_tokens: int) -> dict[str, Any]:
-    """Pairs of runs back to back, the two sides taking turns going first; the ratio is the median
-    of the pairs' ratios, so the speed drifting within a run (a shared VM) cancels out."""
-    raw: list[float] = []
-    ours: list[float] = []
-    for run in range(rounds):
-        sides = [(raw, raw_generate_tps, 2 * run), (ours, hearth_tps, 2 * run + 1)]
-        for results, measure, prompt in sides if run % 2 == 0 else reversed(sides):
-            results.append(measure(engine, prompt, n_tokens))
-    return {
-        "raw_generate_tokens_per_s": round(statistics.median(raw), 1),
-        "hearth_chat_tokens_per_s": round(statistics.median(ours), 1),
-        "ratio": round(statistics.median(o / r for o, r in zip(ours, raw, strict=True)), 3),
-        "goal": ">= 0.97",
-    }
-
-
 def default_threads(engine: Engine, rounds: int, n_tokens: int) -> dict[str, Any]:
-    llm = engine._llm
-    assert llm is not None and engine.model is not None
+    assert engine.model is not None
+    decoder = engine.decoder
     default = engine.model.threads
     candidates = sorted({1, default, hardware.usable_cpus(), max(1, hardware.usable_cpus() // 2)})
     speeds: dict[int, list[float]] = {n: [] for n in candidates}
     for run in range(rounds):
         for n in candidates:
-            llm._ctx.set_n_threads(n, max(n, hardware.usable_cpus()))
+            decoder.set_threads(n, max(n, hardware.usable_cpus()))
             speeds[n].append(hearth_tps(engine, 100 + run * len(candidates) + n, n_tokens))
-    llm._ctx.set_n_threads(default, max(default, hardware.usable_cpus()))
+    decoder.set_threads(default, decoder.options.n_threads_batch)
     medians = {n: statistics.median(v) for n, v in speeds.items()}
     best = max(medians, key=lambda n: medians[n])
     return {
@@ -117,17 +147,17 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None, help="a GGUF file (default: the starter model)")
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--skip-llama-bench", action="store_true", help="leave out the comparison with C++")
     args = parser.parse_args()
     path = args.model or starter_model_path()
     if path is None:
         raise SystemExit("The starter model is not installed; pass --model PATH.")
     engine = Engine()
     info = engine.load(path)
-    result = {
-        "model": info.name,
-        "backend": info.backend,
-        "gpu_layers": info.gpu_layers,
-        "engine_overhead": engine_overhead(engine, args.rounds, args.tokens),
+    result: dict[str, Any] = {"model": info.name, "backend": info.backend, "gpu_layers": info.gpu_layers}
+    if not args.skip_llama_bench:
+        result["vs_llama_bench"] = vs_llama_bench(engine, args.rounds, args.tokens)
+    result |= {
         "default_threads": default_threads(engine, max(1, args.rounds // 2), args.tokens),
         "follow_up_ttft": follow_up_ttft(engine, max(1, args.rounds // 2)),
     }

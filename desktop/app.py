@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop.chats import ChatStore, DamagedStoreError, database_path
+from desktop.crash import collect_crashes, safe_mode_memory, step_marker
 from desktop.documents import DocumentWorker
 from desktop.documents import database_path as documents_database
-from desktop.logs import configure_file_logging
+from desktop.logs import configure_file_logging, log_native_crashes
 from desktop.paths import AppPaths
 from desktop.privacy import Privacy, PrivacyError
 from desktop.settings import SettingsFile, apply_network_policy, engine_settings
@@ -42,7 +43,9 @@ def startup_model(paths: AppPaths, settings_file: SettingsFile) -> Path | None:
 
 def create_window(paths: AppPaths, privacy: Privacy | None = None) -> tuple[MainWindow, Path | None]:
     """Everything the window needs, built from the data folder; Qt is imported here, lazily.
-    `privacy` has unlocked the stores (None: prepared here, which works unless a passphrase is set)."""
+    `privacy` has unlocked the stores (None: prepared here, which works unless a passphrase is set).
+    When the last run crashed, the window says so, and the model it crashed with is not loaded
+    at start: the window offers safe mode for it instead (the model returned is then None)."""
     from desktop.ui.application import build_window
 
     paths.create()
@@ -52,12 +55,26 @@ def create_window(paths: AppPaths, privacy: Privacy | None = None) -> tuple[Main
     settings_file = SettingsFile(paths.settings_file)
     settings = settings_file.load()
     apply_network_policy(settings)
+    crashes = collect_crashes(paths)
     store = ChatStore(database_path(paths))
-    worker = EngineWorker(Engine(engine_settings(settings)))
+    worker = EngineWorker(Engine(engine_settings(settings), guard=step_marker(paths)))
     documents = DocumentWorker(documents_database(paths.data), paths.models)
     services = model_services(paths, settings.context_length)
     window = build_window(worker, store, settings_file, available_models(paths), paths, documents, services, privacy)
-    return window, startup_model(paths, settings_file)
+    startup = startup_model(paths, settings_file)
+    if crashes:
+        crashed = crashes[-1]
+        held = startup if startup is not None and _same_file(startup, Path(crashed.model_path)) else None
+        window.show_crash(crashed, held)
+        startup = None if held else startup
+    return window, startup
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
 
 
 def model_services(paths: AppPaths, max_context: int) -> ModelServices:
@@ -72,7 +89,8 @@ def model_services(paths: AppPaths, max_context: int) -> ModelServices:
     downloads = DownloadManager(library, hub)
     downloads.restore()
     return ModelServices(
-        library, downloads, hub, FitCorrections(paths.fit_corrections), max_context, lambda: available_models(paths)
+        library, downloads, hub, FitCorrections(paths.fit_corrections), max_context, lambda: available_models(paths),
+        safe_mode_memory(paths),
     )
 
 
@@ -96,6 +114,7 @@ def run_gui(paths: AppPaths) -> int:
     paths = move_data_folder(paths)
     paths.create()
     configure_file_logging(paths.logs)
+    log_native_crashes(paths.logs)
 
     privacy = Privacy(paths)
     try:

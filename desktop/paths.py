@@ -40,6 +40,20 @@ class AppPaths:
         return self.data / "catalog_checks.json"
 
     @property
+    def step_markers(self) -> Path:
+        """What each running Hearth process is loading or answering with, to find crashes."""
+        return self.data / "engine_steps"
+
+    @property
+    def last_crash_file(self) -> Path:
+        return self.data / "last_crash.json"
+
+    @property
+    def safe_mode_file(self) -> Path:
+        """Models that load in safe mode after a crash."""
+        return self.data / "safe_mode.json"
+
+    @property
     def movable(self) -> bool:
         """HEARTH_HOME pins everything to one folder; only the platform's folders can move."""
         return not os.environ.get("HEARTH_HOME")

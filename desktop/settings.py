@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 
 Theme = Literal["system", "light", "dark"]
 GpuOffload = Literal["auto", "all", "none", "layers"]
+# llama.cpp's extra CPU kernels (extra buffer types: repacked weights, AMX); see models.engine.cpu_kernels.
+ExtraKernels = Literal["auto", "always", "never"]
+_EXTRA_BUFFERS: dict[str, bool | None] = {"auto": None, "always": True, "never": False}
 
 
 @dataclass(frozen=True)
@@ -32,10 +35,17 @@ class AppSettings:
     threads: int = 0  # 0: one per physical core
     gpu_offload: GpuOffload = "auto"  # auto: every layer when the build can offload
     gpu_layers: int = 0  # used when gpu_offload is "layers"
+    extra_cpu_kernels: ExtraKernels = "auto"  # auto: off only where they are known to crash
     offline: bool = False  # no network access at all: Hub search and downloads are refused
     sidebar_width: int = 260
     first_run_done: bool = False
     lock_after_minutes: int = 0  # lock the encrypted chats after this long without input; 0: never
+    # The local OpenAI-compatible server (desktop/server): off, and this machine only, by default.
+    server_enabled: bool = False
+    server_port: int = 8080
+    server_network: bool = False  # True: devices on the local network may connect, with the API key
+    server_allow_switch: bool = False  # a request may name another installed model, which is then loaded
+    server_origins: str = ""  # web page origins allowed to call it, separated by spaces
 
     def with_changes(self, **changes: Any) -> AppSettings:
         return replace(self, **changes)
@@ -44,7 +54,8 @@ class AppSettings:
 def engine_settings(settings: AppSettings, **overrides: Any) -> EngineSettings:
     """How the engine loads models, from the user's preferences."""
     gpu_layers = {"auto": None, "all": -1, "none": 0, "layers": settings.gpu_layers}[settings.gpu_offload]
-    base = EngineSettings(max_context=settings.context_length, threads=settings.threads or None, gpu_layers=gpu_layers)
+    base = EngineSettings(max_context=settings.context_length, threads=settings.threads or None, gpu_layers=gpu_layers,
+                          extra_buffers=_EXTRA_BUFFERS[settings.extra_cpu_kernels])
     return replace(base, **overrides)
 
 
@@ -99,6 +110,8 @@ class SettingsFile:
             values["theme"] = "system"
         if values["gpu_offload"] not in ("auto", "all", "none", "layers"):
             values["gpu_offload"] = "auto"
+        if values["extra_cpu_kernels"] not in _EXTRA_BUFFERS:
+            values["extra_cpu_kernels"] = "auto"
         return AppSettings(**values)
 
     def save(self, settings: AppSettings) -> None:

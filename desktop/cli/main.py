@@ -15,6 +15,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop import __version__
@@ -35,6 +36,10 @@ log = logging.getLogger(__name__)
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-m", "--model", help="installed model name, a .gguf path, or 'starter' (default)")
     parser.add_argument("--ctx", type=int, metavar="N", help="context length cap (default 8192)")
+    parser.add_argument("--safe-mode", action=argparse.BooleanOptionalAction, default=None,
+                        help="load in safe mode (CPU only, no extra CPU kernels, no flash attention, context "
+                             "2048); default: for models that crashed Hearth. --no-safe-mode loads normally, and "
+                             "an answer that works then forgets safe mode for the model")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--runs", type=int, default=3, help="repetitions; the median is reported")
 
+    commands.add_parser("diagnostics", help="versions, backend, CPU kernels and the last crash, for a bug report")
+
     from desktop.cli.models import add_models_parser
 
     add_models_parser(commands)
@@ -74,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop.cli.privacy import add_privacy_parser
 
     add_privacy_parser(commands)
+    from desktop.cli.serve import add_serve_parser
+
+    add_serve_parser(commands)
     return parser
 
 
@@ -106,6 +116,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             from desktop.cli.privacy import unlock_for_command
 
             unlock_for_command(paths)  # encrypted stores open with the keychain's key or the passphrase
+        if args.command == "serve":
+            from desktop.cli.serve import run_serve
+
+            return run_serve(args, paths)
+        if args.command == "diagnostics":
+            from desktop.diagnostics import diagnostics
+
+            print(diagnostics(paths, SettingsFile(paths.settings_file).load(), None))
+            return 0
         if args.command == "docs":
             from desktop.cli.docs import run_docs_command
 
@@ -131,24 +150,60 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _engine(args: argparse.Namespace, paths: AppPaths) -> Engine:
+    """The engine with the model loaded, in safe mode where a crash asked for it; what the
+    last run's crash was, if there was one, said on stderr first."""
+    from desktop.crash import SAFE_MODE, collect_crashes, safe_mode_memory, step_marker
+    from desktop.crash import notice as crash_notice
+    from desktop.logs import log_native_crashes
     from desktop.settings import SettingsFile, engine_settings
-    from models.engine import Engine
+    from models.engine import Engine, safe_settings
     from models.fit import FitCorrections, learn_from_load
     from models.library import resolve_model
 
+    log_native_crashes(paths.logs)
+    memory = safe_mode_memory(paths)
+    for record in collect_crashes(paths):
+        signal_name = f" ({record.signal})" if record.signal else ""
+        notice(f"Note: {crash_notice(record)[:-1]}{signal_name}.")
+        if record.safe_mode:
+            print("Note: it was in safe mode already; `hearth diagnostics` says more for a bug report.",
+                  file=sys.stderr)
+        elif Path(record.model_path).is_file():
+            memory.choose(Path(record.model_path), record.describe())
+            print(f"Note: {record.model_name} loads in safe mode from now on ({SAFE_MODE}); "
+                  "--no-safe-mode loads it normally.", file=sys.stderr)
     settings = engine_settings(SettingsFile(paths.settings_file).load())
     if args.ctx:
         settings = replace(settings, max_context=args.ctx)
-    engine = Engine(settings)
     path = resolve_model(args.model, paths.models)
-    notice(f"Loading {path.name}…")
+    if args.safe_mode or (args.safe_mode is None and memory.get(path) is not None):
+        settings = safe_settings(settings)
+    engine = Engine(settings, guard=step_marker(paths))
+    safe = f" in safe mode ({SAFE_MODE})" if settings.safe_mode else ""
+    notice(f"Loading {path.name}{safe}…")
     info = engine.load(path)
     learn_from_load(FitCorrections(paths.fit_corrections), info)
     return engine
 
 
+def _remember_safe_mode(engine: Engine, args: argparse.Namespace, paths: AppPaths) -> None:
+    """An answer worked: safe mode on trial is remembered for good; normal settings that work
+    (--no-safe-mode) forget it."""
+    from desktop.crash import safe_mode_memory
+
+    assert engine.model is not None
+    memory, model = safe_mode_memory(paths), engine.model
+    if model.safe_mode and memory.confirm(model.path):
+        print(f"Note: safe mode works with {model.name}; Hearth remembers it (`hearth models info` shows it).",
+              file=sys.stderr)
+    elif args.safe_mode is False and memory.forget(model.path):
+        print(f"Note: {model.name} answered with the normal settings; safe mode is forgotten for it.",
+              file=sys.stderr)
+
+
 def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
     from models.cancel import CancelToken
+    from models.engine import generating
     from models.families import sampling_for
 
     prompt = args.prompt if args.prompt is not None else sys.stdin.read()
@@ -187,11 +242,13 @@ def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
     # On a terminal the answer cannot drive it (no escape sequences); a pipe gets it byte for byte.
     shown = printable if sys.stdout.isatty() else str
     try:
-        stats = engine.chat(messages, params, lambda text: print(shown(text), end="", flush=True), cancel,
-                            args.thinking)
+        with generating(engine, lambda text: print(shown(text), end="", flush=True)) as streamed:
+            stats = engine.chat(messages, params, streamed, cancel, args.thinking)
     finally:
         signal.signal(signal.SIGINT, previous)
     print(flush=True)
+    if stats.stop_reason != "cancelled":
+        _remember_safe_mode(engine, args, paths)
     if citations is not None:
         from desktop.documents import format_citations
 
@@ -199,7 +256,8 @@ def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
     if stats.dropped_messages:
         print(f"Note: {stats.dropped_messages} older messages did not fit the context.", file=sys.stderr)
     if args.stats:
-        notice(f"{engine.model.name} on {engine.model.backend}: {stats.summary()}")
+        safe = " in safe mode" if engine.model.safe_mode else ""
+        notice(f"{engine.model.name} on {engine.model.backend}{safe}: {stats.summary()}")
     return 130 if stats.stop_reason == "cancelled" else 0
 
 
@@ -225,10 +283,11 @@ def _dry_run(engine: Engine, messages: list[dict[str, str]], params: SamplingPar
 
 
 def _bench(args: argparse.Namespace, paths: AppPaths) -> int:
-    from models.engine import run_bench
+    from models.engine import generating, run_bench
 
     engine = _engine(args, paths)
-    result = run_bench(engine, runs=args.runs)
+    with generating(engine, lambda _text: None):
+        result = run_bench(engine, runs=args.runs)
     if args.json:
         print(json.dumps(result, indent=2))
     else:

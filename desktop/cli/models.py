@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from desktop.cli.output import emit, notice
@@ -159,6 +160,7 @@ def _info(args: argparse.Namespace, paths: AppPaths) -> int:
     if model is not None:
         summary.update(origin=model.origin, repo=model.repo, revision=model.revision)
         summary["sha256"] = [f.sha256 for f in model.files]
+    summary["safe_mode"] = _safe_mode_text(paths, info.path)
     if args.measure:
         from models.engine import Engine, EngineSettings
 
@@ -176,6 +178,17 @@ def _info(args: argparse.Namespace, paths: AppPaths) -> int:
     lines.append(f"{'fit':16} {fit.verdict}: {fit.detail} at context {estimate.n_ctx}")
     lines += [f"{f.severity.capitalize() + ':':16} {f.message}" for f in report.findings]
     return emit(args, summary, lines)
+
+
+def _safe_mode_text(paths: AppPaths, path: Path) -> str:
+    from desktop.crash import safe_mode_memory
+
+    entry = safe_mode_memory(paths).get(path)
+    if entry is None:
+        return "off"
+    state = "works, remembered" if entry.state == "works" else "on trial until an answer works"
+    why = f": Hearth stopped unexpectedly {entry.reason}" if entry.reason else ""
+    return f"on since {entry.since} ({state}){why}; `hearth chat --no-safe-mode` tries the normal settings"
 
 
 def _catalog(args: argparse.Namespace, paths: AppPaths) -> int:

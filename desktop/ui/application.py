@@ -22,6 +22,7 @@ from desktop.ui.icons import app_icon
 from desktop.ui.main_window import MainWindow
 from desktop.ui.markdown import warm_up_lexers
 from desktop.ui.model_manager import ModelServices
+from desktop.ui.server_bridge import ServerBridge
 from desktop.ui.themes import ThemeManager
 from models.engine import EngineWorker
 
@@ -91,9 +92,13 @@ def build_window(
     settings = settings_file.load()
     theme = ThemeManager(app, settings.theme, settings.font_size)
     bridge = EngineBridge(worker)
+    server = ServerBridge(worker, bridge, paths)  # the local server shares the window's engine worker
     window = MainWindow(bridge, store, settings_file, theme, models, paths, DocumentsBridge(documents), model_services,
-                        privacy)
+                        privacy, server)
+    server.status_changed.connect(window.header.set_server_status)
+    app.aboutToQuit.connect(server.shutdown)
     app.aboutToQuit.connect(bridge.shutdown)
+    server.apply(settings)
     return window
 
 

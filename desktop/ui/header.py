@@ -21,6 +21,9 @@ class Header(QWidget):
         self.loading_bar.setRange(0, 0)  # llama.cpp gives no load progress worth trusting: a busy bar
         self.loading_bar.hide()
         self.status_label = QLabel(objectName="statusLabel")
+        self.server_label = QLabel(objectName="serverLabel", toolTip="Other apps use this model through Hearth's "
+                                   "local server (Settings, Local server)")
+        self.server_label.hide()
         self.context_label = QLabel("Context", objectName="contextLabel")
         self.context_gauge = QProgressBar(objectName="contextGauge", minimumWidth=150, maximumWidth=200)
         self.context_gauge.setFormat("%v / %m tokens")
@@ -35,6 +38,7 @@ class Header(QWidget):
         layout.addWidget(self.model_selector)
         layout.addWidget(self.loading_bar)
         layout.addWidget(self.status_label, 1)
+        layout.addWidget(self.server_label)
         layout.addWidget(self.context_label)
         layout.addWidget(self.context_gauge)
         layout.addWidget(self.settings_button)
@@ -54,6 +58,11 @@ class Header(QWidget):
         self.model_selector.setEnabled(name is None)
         if name is not None:
             self.status_label.setText(f"Loading {name}…")
+
+    def set_server_status(self, text: str) -> None:
+        """The local server's live line ("serving 1 request · 34 tok/s"); hidden while it is off."""
+        self.server_label.setVisible(bool(text))
+        self.server_label.setText(f"Local server: {text}")
 
     def set_context(self, used: int, total: int) -> None:
         self.context_gauge.setRange(0, max(1, total))

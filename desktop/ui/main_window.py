@@ -23,6 +23,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from desktop.chats import ChatStore, Conversation, build_messages
+from desktop.crash import safe_mode_memory
 from desktop.diagnostics import diagnostics
 from desktop.paths import AppPaths
 from desktop.privacy import Privacy
@@ -30,6 +31,7 @@ from desktop.settings import AppSettings, SettingsFile, Theme, apply_network_pol
 from desktop.ui.chat_controller import ChatController
 from desktop.ui.composer import Composer
 from desktop.ui.conversation_view import ConversationView
+from desktop.ui.crash_notice import CrashNotice
 from desktop.ui.documents_bridge import DocumentsBridge
 from desktop.ui.documents_panel import DocumentsPanel
 from desktop.ui.engine_bridge import EngineBridge
@@ -37,13 +39,14 @@ from desktop.ui.header import Header
 from desktop.ui.markdown import MarkdownRenderer
 from desktop.ui.model_manager import ModelManagerWindow, ModelServices, create_model_manager
 from desktop.ui.privacy_controller import PrivacyController
+from desktop.ui.server_bridge import ServerBridge
 from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.settings_panel import SettingsPanel
 from desktop.ui.sidebar import Sidebar
 from desktop.ui.template_doctor import TemplateDoctor
 from desktop.ui.themes import ThemeManager
 from desktop.ui.welcome import WelcomeDialog
-from models.engine import ModelInfo
+from models.engine import ModelInfo, StepRecord
 from models.families import recommended_sampling, thinking_choice
 from models.fit import FitCorrections, Recommendation, learn_from_load
 
@@ -62,9 +65,10 @@ class MainWindow(QMainWindow):
         documents: DocumentsBridge,
         model_services: ModelServices | None = None,
         privacy: Privacy | None = None,
+        server: ServerBridge | None = None,
     ) -> None:
         super().__init__()
-        self.bridge, self.store, self.theme, self.paths = bridge, store, theme, paths
+        self.bridge, self.store, self.theme, self.paths, self.server = bridge, store, theme, paths, server
         self.documents = documents
         self._settings_file = settings_file
         self.settings: AppSettings = settings_file.load()
@@ -78,11 +82,13 @@ class MainWindow(QMainWindow):
         self.composer = Composer()
         self.settings_panel = SettingsPanel()
         self.settings_panel.hide()
+        self.crash_notice = CrashNotice(safe_mode_memory(paths), bridge)
         center = QWidget(objectName="center")
         center_layout = QVBoxLayout(center)
         center_layout.setContentsMargins(0, 0, 0, 0)
         center_layout.setSpacing(0)
         center_layout.addWidget(self.header)
+        center_layout.addWidget(self.crash_notice)
         center_layout.addWidget(self.view, 1)
         center_layout.addWidget(self.composer)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
@@ -125,6 +131,8 @@ class MainWindow(QMainWindow):
         self.bridge.model_loading.connect(self._on_bridge_model_loading)
         self.bridge.model_loaded.connect(self._on_bridge_model_loaded)
         self.bridge.model_failed.connect(self._on_bridge_model_failed)
+        self.crash_notice.load_requested.connect(self.load_model)
+        self.crash_notice.status_changed.connect(self.header.status_label.setText)
         self.theme.changed.connect(lambda _dark: self.view.set_renderer(MarkdownRenderer(self.theme.code_style)))
 
     def _build_menus(self) -> None:
@@ -178,10 +186,20 @@ class MainWindow(QMainWindow):
     def load_model(self, path: Path) -> None:
         if self.controller.busy:
             self.controller.stop()
-        self.bridge.load(path, engine_settings(self.settings))
+        self.bridge.load(path, self.crash_notice.settings_for(path, engine_settings(self.settings)))
+
+    def show_crash(self, record: StepRecord, held: Path | None = None) -> None:
+        """The last run crashed: say so, offer safe mode, and show the conversation it was answering."""
+        self.crash_notice.show_crash(record, held)
+        if held is not None:
+            self.header.status_label.setText("No model loaded yet: choose how to load it below.")
+            self.composer.set_ready(False)
+        chats = self.store.list_conversations() if record.step == "generate" else []
+        if chats:
+            self.controller.open_conversation(chats[0].id)
 
     def open_settings(self) -> SettingsDialog:
-        dialog = SettingsDialog(self.settings, self.paths, self.models, self, self.privacy)
+        dialog = SettingsDialog(self.settings, self.paths, self.models, self, self.privacy, self.server)
         dialog.applied.connect(self.apply_settings)
         dialog.move_requested.connect(self._on_settings_move_requested)
         dialog.show()
@@ -199,6 +217,8 @@ class MainWindow(QMainWindow):
             self.model_manager.set_max_context(new.context_length)
         if engine_settings(old) != engine_settings(new) and self.bridge.model is not None:
             self.load_model(self.bridge.model.path)
+        if self.server is not None:
+            self.server.apply(new)
 
     def _on_settings_move_requested(self, target: Path) -> None:
         answer = QMessageBox.question(self, "Move data", f"Restart Hearth now to move its data to {target}?")
@@ -374,7 +394,8 @@ class MainWindow(QMainWindow):
     def _on_bridge_model_loaded(self, info: ModelInfo) -> None:
         self.header.set_loading(None)
         self.header.set_models(self.models, info.path)
-        self.header.status_label.setText(f"{info.backend} · {info.context_length:,}-token context")
+        safe = " · safe mode" if info.safe_mode else ""
+        self.header.status_label.setText(f"{info.backend} · {info.context_length:,}-token context{safe}")
         facts = info.facts
         self.settings_panel.set_defaults(recommended_sampling(facts.family_key if facts else None))
         self.settings_panel.set_thinking_available(bool(facts and facts.thinking_switch))
@@ -408,5 +429,7 @@ class MainWindow(QMainWindow):
             self.model_manager.shutdown()
         if self.model_services is not None:
             self.model_services.shutdown()  # running downloads pause; they resume at the next start
+        if self.server is not None:
+            self.server.shutdown()  # before the engine worker it shares
         self.bridge.shutdown()
         super().closeEvent(event)

@@ -26,7 +26,9 @@ from desktop.data_location import DataMoveError, request_move
 from desktop.paths import AppPaths
 from desktop.settings import AppSettings
 from desktop.ui.privacy_settings import PrivacySection
-from models.engine import hardware
+from desktop.ui.server_bridge import ServerBridge
+from desktop.ui.server_settings import LocalServerBox
+from models.engine import hardware, kernel_choice
 
 if TYPE_CHECKING:
     from desktop.ui.privacy_controller import PrivacyController
@@ -34,10 +36,18 @@ if TYPE_CHECKING:
 NETWORK_USES = (
     "Searching the Hugging Face Hub for models (the model manager's Hugging Face tab).",
     "Downloading a model you choose (the model manager, `hearth models pull`).",
+    "Serving the model to devices on your local network, when you choose that (Local server).",
 )
 NEVER_NETWORK = "Chats, documents, indexing and answers never use the network, online or not."
 OFFLOAD_CHOICES = (("auto", "Automatic (all layers when a GPU backend is present)"),
                    ("all", "All layers on the GPU"), ("none", "None: CPU only"), ("layers", "A number of layers"))
+KERNEL_CHOICES = (("auto", "Automatic"), ("always", "Always"), ("never", "Never"))
+KERNELS_EXPLAINED = (
+    "llama.cpp can rearrange a model's weights when it loads them, for faster special CPU code "
+    "(prompts are read faster with some model types). On some Intel Xeons one kind of that code (AMX) "
+    "crashes, so Automatic leaves it off where this llama.cpp carries it and the processor has AMX. "
+    "Choose Always only if you know your machine runs it fine; Never if Hearth crashes while answering."
+)
 
 
 class SettingsDialog(QDialog):
@@ -47,7 +57,8 @@ class SettingsDialog(QDialog):
     move_requested = Signal(Path)  # a data folder move was recorded: restart to carry it out
 
     def __init__(self, settings: AppSettings, paths: AppPaths, models: list[tuple[str, Path]],
-                 parent: QWidget | None = None, privacy: PrivacyController | None = None) -> None:
+                 parent: QWidget | None = None, privacy: PrivacyController | None = None,
+                 server: ServerBridge | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Hearth settings")
@@ -79,6 +90,14 @@ class SettingsDialog(QDialog):
         self.backend = QLabel(self._backend_text(), objectName="backendLabel", wordWrap=True)
         self.context = QSpinBox(objectName="defaultContext", minimum=512, maximum=1_048_576, singleStep=512,
                                 value=settings.context_length)
+        self.extra_kernels = QComboBox(objectName="extraKernels")
+        for key, label in KERNEL_CHOICES:
+            self.extra_kernels.addItem(label, key)
+        self.extra_kernels.setCurrentIndex(max(0, self.extra_kernels.findData(settings.extra_cpu_kernels)))
+        automatic = kernel_choice(None)
+        self.extra_kernels.setItemText(0, f"Automatic ({'on' if automatic.extra_buffers else 'off'} here)")
+        self.kernels_note = QLabel(f"{KERNELS_EXPLAINED}<br><i>Here: {automatic.reason}.</i>",
+                                   objectName="noticeLabel", wordWrap=True)
 
         self.theme = QComboBox(objectName="themeChoice")
         for key, label in (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark")):
@@ -103,6 +122,8 @@ class SettingsDialog(QDialog):
         performance.addRow("GPU layers", self.gpu_layers)
         performance.addRow("Backend", self.backend)
         performance.addRow("Context length", self.context)
+        performance.addRow("Use llama.cpp's extra CPU kernels", self.extra_kernels)
+        performance.addRow(self.kernels_note)
         appearance = QFormLayout()
         appearance.addRow("Theme", self.theme)
         appearance.addRow("Text size", self.font_size)
@@ -119,14 +140,25 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        sections = [("General", general), ("Performance", performance), ("Appearance", appearance),
-                    ("Network", network)]
+        columns = QHBoxLayout()  # two columns: the dialog fits a laptop screen
+        left, right = QVBoxLayout(), QVBoxLayout()
+        sections = [(left, "General", general), (left, "Performance", performance), (left, "Appearance", appearance),
+                    (right, "Network", network)]
         if self.privacy is not None:
-            sections.append(("Privacy", privacy_box))
-        for title, body in sections:
+            sections.append((right, "Privacy", privacy_box))
+        for column, title, body in sections:
             box = QGroupBox(title)
             box.setLayout(body)
-            layout.addWidget(box)
+            column.addWidget(box)
+        self.server = LocalServerBox(settings, server) if server is not None else None
+        if self.server is not None:
+            right.addWidget(self.server)
+            self.finished.connect(self.server.detach)
+        left.addStretch(1)
+        right.addStretch(1)
+        columns.addLayout(left)
+        columns.addLayout(right)
+        layout.addLayout(columns)
         self.move_note = QLabel(objectName="noticeLabel", wordWrap=True)
         self.move_note.hide()
         layout.addWidget(self.move_note)
@@ -146,11 +178,13 @@ class SettingsDialog(QDialog):
             gpu_offload=self.offload.currentData(),
             gpu_layers=self.gpu_layers.value(),
             context_length=self.context.value(),
+            extra_cpu_kernels=self.extra_kernels.currentData(),
             theme=self.theme.currentData(),
             font_size=self.font_size.value(),
             offline=self.offline.isChecked(),
             lock_after_minutes=self.privacy.lock_after.value() if self.privacy is not None else
             self._settings.lock_after_minutes,
+            **(self.server.values() if self.server is not None else {}),
         )
 
     def accept(self) -> None:

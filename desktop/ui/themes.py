@@ -48,6 +48,7 @@ QFrame#userBubble {{ background: {bubble}; border-radius: 10px; }}
 QLabel#roleLabel {{ font-weight: 600; }}
 QLabel#statsLabel, QLabel#noticeLabel {{ color: {muted}; }}
 QLabel#errorLabel {{ color: {error}; }}
+QFrame#crashNotice {{ background: {warning}; border: 1px solid {warn_edge}; border-radius: 8px; margin: 4px 16px; }}
 QPushButton#sendButton {{ padding: 6px 16px; }}
 QToolButton {{ border: none; padding: 2px 6px; border-radius: 4px; }}
 QToolButton:hover {{ background: {hover}; }}
@@ -107,6 +108,8 @@ class ThemeManager(QObject):
                 muted="#8a8f98" if dark else "#6e7781",
                 error="#ff7b72" if dark else "#c62828",
                 hover="#3a3d44" if dark else "#dfe3e8",
+                warning="#3b2e0a" if dark else "#fff8c5",
+                warn_edge="#9e6a03" if dark else "#d4a72c",
             )
         )
         self.changed.emit(dark)

@@ -1,10 +1,21 @@
 """The llama.cpp runtime: the only package that imports `llama_cpp`. The engine (load, chat,
 cancel), its decode loop on llama.cpp's C API (prompt lookup included), its worker thread, prefix
-reuse, CPU and GPU facts, the template check against a model's vocabulary, embeddings and the bench."""
+reuse, CPU and GPU facts, the CPU kernels it may use, crash markers and safe mode, the template
+check against a model's vocabulary, embeddings and the bench."""
 
 from models.cancel import CancelToken
 from models.engine.bench import bench_messages, run_bench
 from models.engine.context_window import fit_to_context
+from models.engine.cpu_kernels import KernelChoice, choose_extra_buffers, kernel_choice, system_info
+from models.engine.crash_guard import (
+    SafeModeEntry,
+    SafeModeMemory,
+    StepMarker,
+    StepRecord,
+    generating,
+    leftover_steps,
+    safe_settings,
+)
 from models.engine.embedding import EmbeddingModel
 from models.engine.engine import Engine
 from models.engine.hardware import supports_gpu_offload
@@ -33,20 +44,31 @@ __all__ = [
     "EngineWorker",
     "Finding",
     "GenerationStats",
+    "KernelChoice",
     "ModelInfo",
     "NativeModel",
     "Pieces",
     "PromptInspection",
+    "SafeModeEntry",
+    "SafeModeMemory",
     "SamplingParams",
     "Segment",
+    "StepMarker",
+    "StepRecord",
     "TemplateReport",
     "annotate_prompt",
     "bench_messages",
     "check_loaded",
     "check_model_file",
     "check_template",
+    "choose_extra_buffers",
     "fit_to_context",
+    "generating",
     "inspect_prompt",
+    "kernel_choice",
+    "leftover_steps",
     "run_bench",
+    "safe_settings",
     "supports_gpu_offload",
+    "system_info",
 ]

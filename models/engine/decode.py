@@ -70,11 +70,12 @@ class Sampler:
         def add(stage: C.llama_sampler_p) -> None:
             C.llama_sampler_chain_add(chain, stage)  # the chain owns its stages
 
-        # `Llama._init_sampler`'s order. Stages that would do nothing (penalties at 1.0, top-p
-        # at 1.0, min-p at 0) are left out: llama.cpp returns from them untouched anyway.
-        if params.repeat_penalty != 1.0:
+        # `Llama._init_sampler`'s order. Stages that would do nothing (no penalties, top-p at
+        # 1.0, min-p at 0) are left out: llama.cpp returns from them untouched anyway.
+        repeat, frequency, presence = params.repeat_penalty, params.frequency_penalty, params.presence_penalty
+        if repeat != 1.0 or frequency != 0.0 or presence != 0.0:
             # This llama.cpp's penalties take n_vocab first (upstream's do not).
-            add(C.llama_sampler_init_penalties(n_vocab, PENALTY_LAST_N, params.repeat_penalty, 0.0, 0.0))
+            add(C.llama_sampler_init_penalties(n_vocab, PENALTY_LAST_N, repeat, frequency, presence))
         if params.temperature == 0.0:
             add(C.llama_sampler_init_greedy())
             return

@@ -22,15 +22,16 @@ from dataclasses import replace
 from pathlib import Path
 
 from models.cancel import CancelToken
-from models.engine import cpu_kernels, hardware, llama_log, prompt_lookup
+from models.engine import cpu_kernels, crash_guard, hardware, llama_log, prompt_lookup
 from models.engine.context_window import FittedPrompt, fit_to_context
-from models.engine.decode import Cancelled, ContextOptions, DecodeError, Decoder, DecodeStats, Sampler
-from models.engine.native_model import NativeLoadError, NativeModel
+from models.engine.decode import Cancelled, DecodeError, Decoder, DecodeStats, Sampler
+from models.engine.loading import LoadPlan
+from models.engine.native_model import NativeModel
 from models.engine.output import Pieces, Shaper, StopStrings, shaped
 from models.engine.prefix_cache import PrefixCache
 from models.engine.prompt_lookup import PromptLookup
 from models.engine.values import EngineSettings, GenerationStats, ModelInfo, StopReason
-from models.errors import EngineStateError, HearthModelError, ModelFileError, TemplateError
+from models.errors import ContextOverflowError, EngineStateError, HearthModelError, TemplateError
 from models.families import (
     CLOSE,
     OPEN,
@@ -62,8 +63,11 @@ def _answer_only(content: str, trim_leading_newlines: bool) -> str:
 
 
 class Engine:
-    def __init__(self, settings: EngineSettings | None = None) -> None:
+    def __init__(self, settings: EngineSettings | None = None, guard: crash_guard.StepMarker | None = None) -> None:
         self.settings = settings or EngineSettings()
+        # Where loads and answers are recorded while they run, so that the next start knows
+        # which one crashed (models.engine.crash_guard); None: not recorded.
+        self.guard = guard
         self._native: NativeModel | None = None
         self._decoder: Decoder | None = None
         self._gguf: GGUFInfo | None = None
@@ -99,9 +103,12 @@ class Engine:
         if gpu_layers is None:
             gpu_layers = -1 if hardware.supports_gpu_offload() else 0
         flash_attention = settings.flash_attention if settings.flash_attention is not None else bool(gpu_layers)
+        extra_buffers = cpu_kernels.kernel_choice(settings.extra_buffers).extra_buffers
         started = time.perf_counter()
-        with llama_log.capture() as lines:
-            native, decoder = self._open(info, n_ctx, threads, gpu_layers, flash_attention, lines)
+        load = LoadPlan(info.path, settings, n_ctx, threads, gpu_layers, flash_attention, extra_buffers)
+        with load.marker(self.guard), llama_log.capture() as lines:
+            crash_guard.crash_if_asked("load")
+            native, decoder = load.open(lines)
         offloaded = llama_log.offloaded_layers(lines)
         self._native, self._decoder, self._gguf = native, decoder, info
         self._family = family_of(info)
@@ -125,6 +132,8 @@ class Engine:
             memory_by_device=llama_log.memory_by_device(lines),
             template_source="model",
             load_seconds=time.perf_counter() - started,
+            extra_buffers=extra_buffers,
+            safe_mode=settings.safe_mode,
         )
         try:
             self.set_template(template)
@@ -133,31 +142,6 @@ class Engine:
             raise
         log.info("Loaded %s on %s in %.2fs", info.name, self.model.backend, self.model.load_seconds)
         return self.model
-
-    def _open(
-        self, info: GGUFInfo, n_ctx: int, threads: int, gpu_layers: int, flash_attention: bool,
-        lines: list[tuple[int, str]],
-    ) -> tuple[NativeModel, Decoder]:
-        """The model and its context; llama.cpp's reason (from its log) when it refuses either."""
-        settings = self.settings
-        extra_buffers = cpu_kernels.extra_buffers_allowed(settings.extra_buffers)
-        try:
-            native = NativeModel(info.path, gpu_layers, extra_buffers)
-        except NativeLoadError as exc:
-            reason = llama_log.failure_reason(lines) or str(exc)
-            raise ModelFileError(info.path, f"llama.cpp could not load it ({reason})") from exc
-        batch = min(settings.batch_size, n_ctx)
-        # Generation runs on one thread per physical core (hyper-threads share the vector units);
-        # prompt chunks are wide enough to use every CPU this process may run on.
-        options = ContextOptions(n_ctx=n_ctx, n_batch=batch, n_ubatch=batch, n_threads=threads,
-                                 n_threads_batch=max(threads, hardware.usable_cpus()), flash_attn=flash_attention)
-        try:
-            decoder = Decoder(native, options, offloaded=llama_log.offloaded_layers(lines) > 0)
-        except DecodeError as exc:
-            native.close()
-            reason = llama_log.failure_reason(lines) or str(exc)
-            raise ModelFileError(info.path, f"llama.cpp could not load it ({reason})") from exc
-        return native, decoder
 
     def set_template(self, name: str | None) -> ModelInfo:
         """Render with the known-good template `name`, or with the model's own again (None).
@@ -313,18 +297,52 @@ class Engine:
         says the answer will quote its prompt (documents, code to edit): prompt lookup pays
         there (None: decided from the prompt, see `_prompt_lookup`)."""
         params = params or SamplingParams()
-        cancel = cancel or CancelToken()
-        native, decoder, template = self._require()
+        template = self._require()[2]
         started = time.perf_counter()
         prompt = self.prepare_prompt(messages, params.max_tokens, thinking)
-        tokens = list(prompt.tokens)
         lookup = self._prompt_lookup(prompt, quotes_sources)
+        stops = (*template.stop_strings, *params.stop)
+        return self._generate(prompt, params, on_text, cancel, stops, self._shaper(prompt.text), True, started, lookup)
+
+    def complete(
+        self,
+        text: str,
+        params: SamplingParams | None = None,
+        on_text: Callable[[str], None] = lambda _text: None,
+        cancel: CancelToken | None = None,
+    ) -> GenerationStats:
+        """Continue `text` as it is, without the chat template (the API's plain completions):
+        no reasoning shaping, only the caller's stop strings, and the continuation's leading
+        space kept. Raises ContextOverflowError when `text` leaves no room to answer."""
+        params = params or SamplingParams()
+        n_ctx = self._require()[1].n_ctx
+        started = time.perf_counter()
+        tokens = self.tokenize(text)
+        if len(tokens) >= n_ctx:
+            raise ContextOverflowError(f"The prompt is {len(tokens)} tokens; this model's context holds {n_ctx}.")
+        prompt = FittedPrompt((), text, tuple(tokens), 0)
+        return self._generate(prompt, params, on_text, cancel, params.stop, None, False, started, None)
+
+    def _generate(
+        self,
+        prompt: FittedPrompt,
+        params: SamplingParams,
+        on_text: Callable[[str], None],
+        cancel: CancelToken | None,
+        stop_strings: Sequence[str],
+        shaper: Shaper | None,
+        strip_leading_space: bool,
+        started: float,
+        lookup: PromptLookup | None,
+    ) -> GenerationStats:
+        cancel = cancel or CancelToken()
+        native, decoder, _template = self._require()
+        tokens = list(prompt.tokens)
         self._cache.prepare(decoder, tokens)
         room = decoder.n_ctx - len(tokens)
         limit = min(params.max_tokens, room) if params.max_tokens else room
 
-        pieces, stops = Pieces(native, self._special_text), StopStrings(template.stop_strings)
-        shaper = self._shaper(prompt.text)
+        pieces, stops = Pieces(native, self._special_text, strip_leading_space), StopStrings(stop_strings)
         emit = shaped(on_text, shaper)
         is_eog, stop_ids = native.is_eog, self._stop_ids
         generated, first_token_at = 0, 0.0
@@ -367,7 +385,6 @@ class Engine:
         if tail and reason != "cancelled":
             on_text(tail)
         return _stats(decoder.stats, prompt, generated, started, first_token_at, reason)
-
 
 def _stats(
     decoded: DecodeStats, prompt: FittedPrompt, generated: int, started: float, first_token_at: float,

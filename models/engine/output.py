@@ -31,14 +31,15 @@ class Shaper(Protocol):
 class Pieces:
     """Token ids to text, holding back bytes of a UTF-8 character split across tokens."""
 
-    def __init__(self, model: NativeModel, special: bool = False) -> None:
+    def __init__(self, model: NativeModel, special: bool = False, strip_leading_space: bool = True) -> None:
         self._vocab = model.vocab
         self._special = special
         self._buffer = ctypes.create_string_buffer(256)
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         # SentencePiece vocabularies start the answer's first word with its space ("▁Ahoy"):
-        # llama.cpp strips it when asked, as its own examples do for the first token.
-        self._lstrip = 1
+        # llama.cpp strips it when asked, as its own examples do for the first token. A plain
+        # completion continues the caller's text, where that space belongs.
+        self._lstrip = int(strip_leading_space)
 
     def text(self, token: int) -> str:
         size, lstrip = len(self._buffer), self._lstrip

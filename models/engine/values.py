@@ -32,6 +32,8 @@ class EngineSettings:
     # decoding's exactly (CPU, flash attention on, a model whose kernels allow it). None: for
     # answers that quote their prompt (documents, pasted text); True: every answer; False: never.
     prompt_lookup: bool | None = None
+    # These settings are safe mode's (models.engine.crash_guard.safe_settings), after a crash.
+    safe_mode: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class ModelInfo:
     template_source: str  # "model", "fallback" (ChatML) or "known-good: <name>"
     load_seconds: float
     facts: ModelFacts | None = None  # family, parameters (active ones for MoE), quantization, template
+    extra_buffers: bool = True  # loaded with llama.cpp's extra buffer types (models.engine.cpu_kernels)
+    safe_mode: bool = False  # loaded with safe mode's settings (models.engine.crash_guard)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from models.cancel import CancelToken
+from models.engine import crash_guard
 from models.engine.engine import Engine
 from models.engine.template_check import PromptInspection, TemplateReport, check_loaded, inspect_prompt
 from models.engine.values import EngineSettings, GenerationStats, ModelInfo
@@ -113,12 +114,40 @@ class EngineWorker:
         def work(engine: Engine) -> GenerationStats:
             self._current = token
             try:
-                return engine.chat(messages, params, on_text, token, thinking)
+                with crash_guard.generating(engine, on_text) as streamed:
+                    return engine.chat(messages, params, streamed, token, thinking)
             finally:
                 self._current = None
 
         self._submit(work, on_done, on_error)
         return token
+
+    def complete(
+        self,
+        text: str,
+        params: SamplingParams,
+        on_text: Callable[[str], None],
+        on_done: Callable[[GenerationStats], None],
+        on_error: ErrorCallback,
+    ) -> CancelToken:
+        """Queue a plain continuation of `text` (no chat template); the token cancels it."""
+        token = CancelToken()
+
+        def work(engine: Engine) -> GenerationStats:
+            self._current = token
+            try:
+                return engine.complete(text, params, on_text, token)
+            finally:
+                self._current = None
+
+        self._submit(work, on_done, on_error)
+        return token
+
+    @property
+    def model(self) -> ModelInfo | None:
+        """The model loaded as of the last finished job (None while one loads): readable from
+        any thread, for callers that share the worker (the local server beside the window)."""
+        return self._engine.model
 
     def cancel(self) -> None:
         """Stop the answer being generated now, if any."""

@@ -22,6 +22,10 @@ class SamplingParams:
     repeat_penalty: float = 1.0
     max_tokens: int | None = None  # None: until the model stops or the context is full
     seed: int | None = None  # None: a fresh random seed per answer
+    # Asked for per request by API clients (desktop.server); conversations keep the neutral values.
+    stop: tuple[str, ...] = ()  # extra stop strings, on top of the template's own
+    presence_penalty: float = 0.0
+    frequency_penalty: float = 0.0
 
 
 # Settings as a conversation stores them: max_tokens 0 is "no limit", seed -1 "a fresh one".

@@ -1,5 +1,7 @@
-"""The real app, driven by a script, for the crash test: it completes one exchange, starts a
-long answer, says STREAMING on stdout, and waits to be killed."""
+"""The real app, driven by a script, for the crash tests: it completes one exchange, starts a
+long answer, says STREAMING on stdout, and waits to be killed (or, with HEARTH_TEST_CRASH=generate
+and HEARTH_TEST_CRASH_WHEN=FILE, crashes itself once FILE exists). Fatal signals are logged as
+`hearth` logs them."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from desktop.app import create_window
+from desktop.logs import log_native_crashes
 from desktop.paths import AppPaths
 from desktop.privacy import Privacy
 from desktop.ui.application import application
@@ -18,6 +21,7 @@ from desktop.ui.application import application
 def main(model: Path) -> None:
     app = application()
     paths = AppPaths.default().create()
+    log_native_crashes(paths.logs)
     privacy = Privacy(paths)
     privacy.prepare()
     if privacy.needs_passphrase:  # the encrypted variant of the crash test

@@ -8,7 +8,9 @@ import pytest
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
+from desktop.diagnostics import diagnostics
 from desktop.ui.main_window import MainWindow
+from models.engine import kernel_choice
 from models.errors import HubOfflineError
 from models.hub import HubClient
 
@@ -102,3 +104,17 @@ def test_a_setting_that_cannot_be_saved_says_so(window: MainWindow, monkeypatch:
     assert window.theme.font_size == 15
     assert window.view.notice.isVisibleTo(window)
     assert "settings were not saved (No space left on device" in window.view.notice.text()
+
+
+def test_extra_cpu_kernels_are_explained_saved_and_reload_the_model(window: MainWindow, qtbot: QtBot) -> None:
+    dialog = window.open_settings()
+    assert dialog.extra_kernels.currentData() == "auto"
+    automatic = kernel_choice(None)
+    assert dialog.extra_kernels.itemText(0) == f"Automatic ({'on' if automatic.extra_buffers else 'off'} here)"
+    assert "AMX" in dialog.kernels_note.text() and automatic.reason in dialog.kernels_note.text()
+    dialog.extra_kernels.setCurrentIndex(dialog.extra_kernels.findData("never"))
+    with qtbot.waitSignal(window.bridge.model_loaded, timeout=LONG) as loaded:
+        dialog.accept()
+    assert loaded.args[0].extra_buffers is False
+    assert window.settings_file_settings().extra_cpu_kernels == "never"
+    assert "extra CPU kernels off: chosen in Settings" in diagnostics(window.paths, window.settings, None)

@@ -1,14 +1,16 @@
 """`make package` builds a one-folder bundle (dist/hearth/) that runs with no Python and no
 virtual environment on the path, from a folder outside the checkout.
 
-Builds by default (about half a minute once .venv exists); HEARTH_REUSE_BUNDLE=1 runs the checks
-on the dist/hearth/ already built. `make test-package` runs this module.
+Builds by default (about half a minute once the portable engine is compiled, several minutes the
+first time); HEARTH_REUSE_BUNDLE=1 runs the checks on the dist/hearth/ already built.
+`make test-package` runs this module.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import platform
 import subprocess
 import sys
 import time
@@ -84,6 +86,26 @@ def test_the_bundle_renders_the_starter_models_prompt(bundle: Path, outside: tup
     result = run_bundle(outside, "chat", "-m", "starter", "--dry-run", "Hello")
     assert result.returncode == 0, result.stderr
     assert result.stdout == STARTER_PROMPT
+
+
+def test_the_bundled_engine_is_built_to_travel(bundle: Path, outside: tuple[Path, dict[str, str]]) -> None:
+    """`make package` compiles llama.cpp with GGML_NATIVE=OFF: no AMX kernels (they crash on Intel
+    Xeons) and, on x86-64, nothing above AVX2, whatever CPU built the bundle."""
+    result = run_bundle(outside, "diagnostics")
+    assert result.returncode == 0, result.stderr
+    [features] = [line for line in result.stdout.splitlines() if line.startswith("llama.cpp system info:")]
+    assert "CPU :" in features, features
+    assert "AMX" not in features, features
+    if platform.machine().lower() in ("x86_64", "amd64"):
+        assert "AVX2 = 1" in features and "AVX512" not in features, features
+    assert "CPU kernels: extra CPU kernels on" in result.stdout
+
+
+def test_the_bundle_answers_with_the_starter_model(bundle: Path, outside: tuple[Path, dict[str, str]]) -> None:
+    result = run_bundle(outside, "chat", "--temperature", "0", "--max-tokens", "16",
+                        "What is the capital of France? Answer in one word.")
+    assert result.returncode == 0, result.stderr
+    assert "Paris" in result.stdout
 
 
 def test_the_starter_model_is_the_bundled_copy(bundle: Path, outside: tuple[Path, dict[str, str]]) -> None:

@@ -34,4 +34,5 @@ def create_model_manager(services: ModelServices, parent: QWidget | None = None)
         services.max_context,
         parent=parent,
         bundled=bundled_models(),
+        safe_modes=services.safe_modes,
     )

@@ -26,7 +26,7 @@ from desktop.ui.model_manager.installed_tab import InstalledTab
 from desktop.ui.model_manager.progress_bridge import DownloadProgressBridge
 from desktop.ui.model_manager.services import ManagerContext
 from desktop.ui.tasks import BackgroundTasks
-from models.engine import ModelInfo
+from models.engine import ModelInfo, SafeModeMemory
 from models.fit import CatalogEntry, FitCorrections
 from models.hub import DownloadManager, HubClient
 from models.library import InstalledModel, Library
@@ -47,6 +47,7 @@ class ModelManagerWindow(QWidget):
         *,
         catalog: Sequence[CatalogEntry] | None = None,
         bundled: Sequence[InstalledModel] = (),
+        safe_modes: SafeModeMemory | None = None,
     ) -> None:
         # A window of its own (above its parent), not a QDialog: no default button grabs Enter
         # from the search field, and nothing is modal.
@@ -56,7 +57,7 @@ class ModelManagerWindow(QWidget):
         self.resize(1080, 680)
         self.tasks = BackgroundTasks(self, threads=4)
         self.progress = DownloadProgressBridge(downloads, self)
-        context = ManagerContext(library, downloads, hub, corrections, max_context, self.tasks)
+        context = ManagerContext(library, downloads, hub, corrections, max_context, self.tasks, safe_modes)
         self.context = context
 
         self.installed_tab = InstalledTab(context, bundled)

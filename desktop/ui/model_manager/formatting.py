@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.text import duration_text, params_text, size_text
+from models.engine import SafeModeEntry
 from models.fit import (
     DEFAULT_MAX_CONTEXT,
     CatalogEntry,
@@ -95,3 +96,12 @@ def catalog_fits(entries: Sequence[CatalogEntry], max_context: int = DEFAULT_MAX
         estimate = size_only_estimate(entry.approximate_size(), default_context(entry.context_length, max_context))
         badges[entry.id] = badge_from(judge_fit(estimate), estimate, approximate=True)
     return badges
+
+
+def safe_mode_text(entry: SafeModeEntry) -> str:
+    """The details pane's line for a model that loads in safe mode."""
+    why = f" after Hearth stopped unexpectedly {entry.reason}" if entry.reason else ""
+    state = "it works, so Hearth keeps using it" if entry.state == "works" else "on trial until an answer works"
+    since = entry.since[:16].replace("T", " ")
+    return (f"Safe mode since {since} UTC{why}: CPU only, no extra CPU kernels, no flash attention, "
+            f"context 2,048 ({state}).")

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.text import printable
-from desktop.ui.model_manager import questions
+from desktop.ui.model_manager import formatting, questions
 from desktop.ui.model_manager.discover_panel import DiscoverPanel
 from desktop.ui.model_manager.formatting import FitBadge, installed_fit, params_text, short_sha, size_text
 from desktop.ui.model_manager.questions import ImportMode
@@ -38,6 +38,7 @@ from desktop.ui.model_manager.widgets import (
     text_item,
 )
 from desktop.ui.tasks import TaskFailure
+from models.engine import SafeModeEntry
 from models.errors import HearthModelError, ModelFileError
 from models.families import ModelFacts, describe_model
 from models.files import read_gguf
@@ -142,13 +143,17 @@ class InstalledTab(QWidget):
             "Find on this computer…", toolTip="GGUF files in the Hugging Face cache and LM Studio's models folder"
         )
         self.delete_button = QPushButton("Delete…")
+        self.safe_mode_button = QPushButton("Clear safe mode", objectName="clearSafeMode",
+                                            toolTip="Load the selected model with the normal settings again")
+        self.safe_mode_button.clicked.connect(self.clear_safe_mode)
         self.use_button.clicked.connect(self.use_selected)
         self.import_button.clicked.connect(self.import_model)
         self.discover_button.clicked.connect(self.discover)
         self.delete_button.clicked.connect(self.delete_selected)
         buttons = QHBoxLayout()
         buttons.addWidget(self.summary, 1)
-        for button in (self.use_button, self.import_button, self.discover_button, self.delete_button):
+        for button in (self.use_button, self.safe_mode_button, self.import_button, self.discover_button,
+                       self.delete_button):
             buttons.addWidget(button)
 
         self.table = make_table(COLUMNS, stretch=COLUMNS.index("Source"))
@@ -291,6 +296,7 @@ class InstalledTab(QWidget):
         model = self.selected_model()
         self.use_button.setEnabled(model is not None and model.available)
         self.delete_button.setEnabled(model is not None and model.origin != "bundled")
+        self.safe_mode_button.setVisible(self._safe_mode(model) is not None)
 
     def _show_details(self) -> None:
         model = self.selected_model()
@@ -307,6 +313,8 @@ class InstalledTab(QWidget):
             lines[0] += f" — {esc(details.title)} ({esc(details.architecture)}, {details.layers} layers)"
         if found is not None and found.facts is not None:
             lines.append(esc(facts_text(found.facts)))
+        if (safe := self._safe_mode(model)) is not None:
+            lines.append(f"<b>{esc(formatting.safe_mode_text(safe))}</b>")
         lines.append(esc(source_text(model)[1]))
         if model.installed_at:
             lines.append(f"Installed {esc(installed_text(model.installed_at))}")
@@ -317,7 +325,19 @@ class InstalledTab(QWidget):
             lines.append(f"<span style='color:#cf222e'>Cannot be used: {esc(found.problem)}</span>")
         self.details.setText("<br>".join(lines))
 
+    def _safe_mode(self, model: InstalledModel | None) -> SafeModeEntry | None:
+        memory = self._context.safe_modes
+        return memory.get(model.path) if memory is not None and model is not None and model.available else None
+
     # -- actions ---------------------------------------------------------------------------------
+
+    def clear_safe_mode(self) -> None:
+        model, memory = self.selected_model(), self._context.safe_modes
+        if model is None or memory is None or not memory.forget(model.path):
+            return
+        self.message.show_info(f"Safe mode is off for {model.name}: it loads with the normal settings next time.")
+        self._update_buttons()
+        self._show_details()
 
     def use_selected(self) -> None:
         model = self.selected_model()

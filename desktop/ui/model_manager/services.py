@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.ui.tasks import BackgroundTasks
+from models.engine import SafeModeMemory
 from models.fit import FitCorrections
 from models.hub import DownloadManager, HubClient
 from models.library import Library
@@ -23,6 +24,7 @@ class ModelServices:
     corrections: FitCorrections
     max_context: int
     list_models: Callable[[], list[tuple[str, Path]]]  # the header's list, e.g. `available_models(paths)`
+    safe_modes: SafeModeMemory | None = None  # models that load in safe mode after a crash
 
     def shutdown(self) -> None:
         """At quit: running downloads pause (their partial files stay for the next start)."""
@@ -39,3 +41,4 @@ class ManagerContext:
     corrections: FitCorrections
     max_context: int
     tasks: BackgroundTasks
+    safe_modes: SafeModeMemory | None = None

@@ -10,6 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.ui.model_manager import ModelManagerWindow
+from models.engine import SafeModeMemory
 from models.fit import CatalogEntry, FitCorrections
 from models.hub import DownloadManager, DownloadRequest, DownloadSettings, HubClient
 from models.library import Library
@@ -67,9 +68,11 @@ def make_manager(
         catalog: Sequence[CatalogEntry] | None = None,
         manager: DownloadManager | None = None,
         max_context: int = 4096,
+        safe_modes: SafeModeMemory | None = None,
     ) -> ModelManagerWindow:
         dialog = ModelManagerWindow(
-            library, manager or downloads, HubClient(), corrections, max_context, catalog=catalog
+            library, manager or downloads, HubClient(), corrections, max_context, catalog=catalog,
+            safe_modes=safe_modes,
         )
         qtbot.addWidget(dialog)
         made.append(dialog)

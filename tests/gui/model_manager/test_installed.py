@@ -229,3 +229,25 @@ def test_delete_asks_first_then_removes_files_and_row(
         qtbot.mouseClick(tab.delete_button, Qt.MouseButton.LeftButton)
     assert "Its file stays where it is" in questions[-1]
     assert linked_source.exists() and library.models() == [] and tab.row_of("keep-me") == -1
+
+
+def test_safe_mode_after_a_crash_is_shown_and_can_be_cleared(
+    library: Library, make_manager: MakeManager, qtbot: QtBot, tmp_path: Path, hearth_home: Path
+) -> None:
+    from models.engine import SafeModeMemory
+
+    model = library.import_file(write_tiny_model(tmp_path / "crashy.gguf"))
+    memory = SafeModeMemory(hearth_home / "safe_mode.json")
+    memory.choose(model.path, "while answering with crashy on CPU")
+    memory.confirm(model.path)
+    tab = make_manager(safe_modes=memory).installed_tab
+    wait_inspected(tab, qtbot)
+    assert tab.select("crashy")
+    assert "Safe mode since" in tab.details.text()
+    assert "after Hearth stopped unexpectedly while answering with crashy on CPU" in tab.details.text()
+    assert "it works, so Hearth keeps using it" in tab.details.text()
+    assert tab.safe_mode_button.isVisible()
+    qtbot.mouseClick(tab.safe_mode_button, Qt.MouseButton.LeftButton)
+    assert memory.get(model.path) is None
+    assert "Safe mode is off for crashy" in tab.message.text()
+    assert not tab.safe_mode_button.isVisible() and "Safe mode" not in tab.details.text()

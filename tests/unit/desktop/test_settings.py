@@ -32,3 +32,16 @@ def test_wrong_types_fall_back_per_key(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"theme": "purple", "font_size": "huge", "sidebar_width": 300}))
     assert SettingsFile(path).load() == AppSettings(sidebar_width=300)
+
+
+def test_extra_cpu_kernels_choice_reaches_the_engine_and_survives_bad_values(tmp_path: Path) -> None:
+    from desktop.settings import engine_settings
+
+    assert engine_settings(AppSettings()).extra_buffers is None
+    assert engine_settings(AppSettings(extra_cpu_kernels="always")).extra_buffers is True
+    assert engine_settings(AppSettings(extra_cpu_kernels="never")).extra_buffers is False
+    path = tmp_path / "settings.json"
+    SettingsFile(path).save(AppSettings(extra_cpu_kernels="never"))
+    assert SettingsFile(path).load().extra_cpu_kernels == "never"
+    path.write_text(json.dumps({"extra_cpu_kernels": "sometimes"}))
+    assert SettingsFile(path).load().extra_cpu_kernels == "auto"

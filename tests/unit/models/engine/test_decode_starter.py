@@ -5,6 +5,7 @@ UTF-8 split across tokens, and prompt lookup."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import llama_cpp
@@ -32,6 +33,9 @@ CASES = {
         [{"role": "user", "content": "Read the passage.\n\n" + PASSAGE * 4 + "\nHow long is the Rhine?"}], GREEDY),
     "repeat penalty": ([{"role": "user", "content": "Write a short poem about the sea."}],
                        SamplingParams(temperature=0, repeat_penalty=1.1, max_tokens=32)),
+    "presence and frequency penalties": ([{"role": "user", "content": "List ten fruits, one per line."}],
+                                         SamplingParams(temperature=0, presence_penalty=0.6, frequency_penalty=0.4,
+                                                        max_tokens=32)),
     "temperature 0.8, seed 1234": ([{"role": "user", "content": "Write a short poem about the sea."}],
                                    SamplingParams(temperature=0.8, seed=1234, max_tokens=32)),
 }
@@ -73,6 +77,33 @@ def test_answers_are_token_for_token_those_of_llama_generate(
     ours = answer_ids(engine, messages, params)
     assert len(ours) >= 8
     assert ours == reference.generate(list(engine.prepare_prompt(messages).tokens), params, len(ours))
+
+
+def test_a_plain_completion_is_token_for_token_that_of_llama_generate(
+    engine: Engine, reference: LlamaReference
+) -> None:
+    text = "The three largest cities of Germany are"
+    params = SamplingParams(temperature=0.7, seed=99, max_tokens=24, top_k=20)
+    engine.forget_evaluated()
+    reference.llm.reset()
+    with recorded_tokens(engine) as answers:
+        engine.complete(text, params)
+    assert len(answers[0]) >= 8
+    assert answers[0] == reference.generate(engine.tokenize(text), params, len(answers[0]))
+
+
+def test_a_stop_string_ends_the_answer_where_it_starts(engine: Engine) -> None:
+    params = SamplingParams(temperature=0, max_tokens=48)
+    messages = [{"role": "user", "content": "Count from one to twenty in words, separated by commas."}]
+    full: list[str] = []
+    engine.chat(messages, params, full.append)
+    answer = "".join(full)
+    assert len(answer) > 12
+    stop = answer[6:9]
+    cut: list[str] = []
+    stats = engine.chat(messages, replace(params, stop=(stop,)), cut.append)
+    assert stats.stop_reason == "stop"
+    assert "".join(cut) == answer[: answer.index(stop)]
 
 
 def test_a_follow_up_reuses_the_prefix_and_still_matches(engine: Engine, reference: LlamaReference) -> None:
@@ -159,7 +190,7 @@ def test_emoji_and_cjk_split_across_tokens_stream_intact(engine: Engine, monkeyp
 
     monkeypatch.setattr(engine.decoder, "generate", generate)
     chunks: list[str] = []
-    engine.chat([{"role": "user", "content": "Say it."}], GREEDY, chunks.append)
+    engine.chat([{"role": "user", "content": "Say it."}], SamplingParams(temperature=0, max_tokens=64), chunks.append)
     assert not any("\ufffd" in chunk for chunk in chunks)
     assert "".join(chunks) == text
 
@@ -171,7 +202,8 @@ def test_prompt_lookup_is_token_for_token_plain_decoding(starter_model: Path) ->
     lookup.load(starter_model)
     try:
         assert exact_here(lookup.decoder)
-        for params in (SamplingParams(temperature=0, max_tokens=48), SamplingParams(temperature=0.8, seed=7, max_tokens=48)):
+        seeded = SamplingParams(temperature=0.8, seed=7, max_tokens=48)
+        for params in (SamplingParams(temperature=0, max_tokens=48), seeded):
             with recorded_tokens(lookup) as drafted:
                 stats = lookup.chat(GROUNDED, params)
             assert stats.drafted_tokens > 0 and stats.accepted_tokens > 0
