@@ -91,6 +91,7 @@ package: $(PACKAGE_VENV)/.installed-package
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.engine_speed
+	$(BIN)/python -m bench.prompt_lookup_speed
 	$(BIN)/python -m bench.chat_store
 	$(BIN)/python -m bench.gui_speed
 	$(BIN)/python -m bench.download_speed

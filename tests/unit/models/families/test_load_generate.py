@@ -8,6 +8,7 @@ import pytest
 from models.engine import SamplingParams
 from models.families import get_family
 from tests.fixtures.families import FamilyModel
+from tests.fixtures.llama_reference import LlamaReference, recorded_tokens
 from tests.unit.models.families.cases import ALL, MOE, EngineFor, FileFor, model, over
 from tests.unit.models.families.scripted import script
 
@@ -75,3 +76,22 @@ def test_nemotron_stops_at_the_next_turn_marker(family_engine: EngineFor, monkey
     stats = engine.chat(HELLO, SamplingParams(), pieces.append)
     # (SentencePiece spells the first word "▁Ahoy": the leading space is the model's own.)
     assert ("".join(pieces).lstrip(), stats.stop_reason) == ("Ahoy.\n", "stop")
+
+
+@over(ALL)
+def test_answers_are_token_for_token_those_of_llama_generate(model: FamilyModel, family_engine: EngineFor) -> None:
+    """The engine's own decode loop against llama-cpp-python's `Llama.generate` (the previous
+    engine) on the same file and settings: greedy, and sampled with a fixed seed."""
+    engine = family_engine(model)
+    reference = LlamaReference(engine)
+    try:
+        seeded = SamplingParams(temperature=0.9, seed=5, max_tokens=12)
+        for params in (SamplingParams(temperature=0, max_tokens=12), seeded):
+            engine.forget_evaluated()
+            reference.llm.reset()
+            with recorded_tokens(engine) as answers:
+                engine.chat(HELLO, params)
+            ours = answers[0]
+            assert ours == reference.generate(list(engine.prepare_prompt(HELLO, 12).tokens), params, len(ours))
+    finally:
+        reference.close()
