@@ -34,6 +34,8 @@ class AppSettings:
     offline: bool = False  # no network access at all: Hub search and downloads are refused
     sidebar_width: int = 260
     first_run_done: bool = False
+    last_conversation: int | None = None  # reopened at the next start
+    window_geometry: str | None = None  # Qt's saveGeometry(), base64: size, position, maximized
 
     def with_changes(self, **changes: Any) -> AppSettings:
         return replace(self, **changes)

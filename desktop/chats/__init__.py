@@ -22,6 +22,7 @@ from desktop.chats.types import (
     Message,
     SearchHit,
 )
+from desktop.chats.undo import DeletedMessages
 
 __all__ = [
     "DATABASE_NAME",
@@ -38,6 +39,7 @@ __all__ = [
     "ChatStore",
     "Conversation",
     "Conversations",
+    "DeletedMessages",
     "Grounding",
     "Message",
     "NotFoundError",

@@ -1,10 +1,15 @@
-"""The message box: Enter sends, Shift+Enter starts a new line; the button turns into Stop."""
+"""The message box: Enter sends, Shift+Enter starts a new line; the button turns into Stop.
+
+While another chat's answer is being written (the engine writes one at a time), this chat's
+box keeps what is typed and a note above it says why it cannot be sent yet; the note comes
+back whenever Enter is pressed meanwhile.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 
 class Composer(QWidget):
@@ -19,16 +24,31 @@ class Composer(QWidget):
         self.input.installEventFilter(self)
         self.send_button = QPushButton("Send", objectName="sendButton")
         self.send_button.clicked.connect(self._on_send_button_clicked)
-        layout = QHBoxLayout(self)
+        self.note = QLabel(objectName="composerNote", wordWrap=True)
+        self.note.hide()
+        row = QHBoxLayout()
+        row.addWidget(self.input, 1)
+        row.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 4, 24, 12)
-        layout.addWidget(self.input, 1)
-        layout.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
+        layout.setSpacing(2)
+        layout.addWidget(self.note)
+        layout.addLayout(row)
         self._busy = False
         self._ready = False
+        self._waiting = ""
         self._update_button()
 
     def set_busy(self, busy: bool) -> None:
+        """Whether this chat's answer is being written: the button stops it."""
         self._busy = busy
+        self._update_button()
+
+    def set_waiting(self, reason: str) -> None:
+        """Why a message cannot be sent now (another chat is answering); "" when it can."""
+        self._waiting = reason
+        self.note.setText(reason)
+        self.note.setVisible(bool(reason))
         self._update_button()
 
     def set_ready(self, ready: bool) -> None:
@@ -38,11 +58,15 @@ class Composer(QWidget):
 
     def _update_button(self) -> None:
         self.send_button.setText("Stop" if self._busy else "Send")
-        self.send_button.setToolTip("Stop the answer (Esc)" if self._busy else "Send (Enter)")
-        self.send_button.setEnabled(self._busy or self._ready)
+        self.send_button.setToolTip("Stop the answer (Esc)" if self._busy else self._waiting or "Send (Enter)")
+        self.send_button.setEnabled(self._busy or (self._ready and not self._waiting))
 
     def submit(self) -> None:
         text = self.input.toPlainText().strip()
+        if self._waiting and text:
+            self.note.setText(self._waiting)
+            self.note.show()
+            return  # the text stays in the box
         if not text or self._busy or not self._ready:
             return
         self.input.clear()

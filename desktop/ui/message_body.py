@@ -9,6 +9,7 @@ import time
 
 from PySide6.QtCore import QSize, QSizeF, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
+    QColor,
     QDesktopServices,
     QGuiApplication,
     QResizeEvent,
@@ -17,7 +18,7 @@ from PySide6.QtGui import (
     QTextCursor,
     QTextDocumentFragment,
 )
-from PySide6.QtWidgets import QSizePolicy, QTextBrowser, QWidget
+from PySide6.QtWidgets import QSizePolicy, QTextBrowser, QTextEdit, QWidget
 
 from desktop.ui.markdown import MarkdownRenderer
 
@@ -27,6 +28,7 @@ from desktop.ui.markdown import MarkdownRenderer
 RENDER_GAP_FACTOR = 4
 MIN_RENDER_GAP_S = 0.03
 _MERGE_CATCHER = "\u2063"  # see MessageBody._append_html
+MARK_BACKGROUND = "#ffd54f"  # search matches, readable in both themes (the text turns black)
 
 
 class MessageBody(QTextBrowser):
@@ -160,6 +162,21 @@ class MessageBody(QTextBrowser):
         cursor.setPosition(start + 1, QTextCursor.MoveMode.KeepAnchor)
         cursor.removeSelectedText()
         _restore_block_formats(cursor, formats)
+
+    def mark(self, words: list[str]) -> None:
+        """Mark every occurrence of `words` (a search's matches), or nothing."""
+        marked = QTextCharFormat()
+        marked.setBackground(QColor(MARK_BACKGROUND))
+        marked.setForeground(QColor("black"))
+        selections = []
+        for word in words:
+            cursor = self.document().find(word)
+            while not cursor.isNull():
+                selection = QTextEdit.ExtraSelection()
+                selection.cursor, selection.format = cursor, marked  # type: ignore[misc]
+                selections.append(selection)
+                cursor = self.document().find(word, cursor)
+        self.setExtraSelections(selections)
 
     def code_block(self, index: int) -> str:
         blocks = self._code_blocks + self._tail_code_blocks

@@ -52,6 +52,8 @@ QPushButton#sendButton {{ padding: 6px 16px; }}
 QToolButton {{ border: none; padding: 2px 6px; border-radius: 4px; }}
 QToolButton:hover {{ background: {hover}; }}
 QTextBrowser {{ border: none; background: transparent; }}
+QScrollArea#settingsSheet {{ border: none; border-left: 1px solid {border}; }}
+QLabel#composerNote {{ color: {muted}; }}
 """
 
 
@@ -107,6 +109,7 @@ class ThemeManager(QObject):
                 muted="#8a8f98" if dark else "#6e7781",
                 error="#ff7b72" if dark else "#c62828",
                 hover="#3a3d44" if dark else "#dfe3e8",
+                border="#3a3d44" if dark else "#d0d7de",
             )
         )
         self.changed.emit(dark)
