@@ -8,8 +8,10 @@ back whenever Enter is pressed meanwhile.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+
+MIN_LINES, MAX_LINES = 2, 8
 
 
 class Composer(QWidget):
@@ -20,8 +22,9 @@ class Composer(QWidget):
         super().__init__(parent)
         self.input = QPlainTextEdit(objectName="messageInput",
                                     placeholderText="Message Hearth…  (Enter sends, Shift+Enter for a new line)")
-        self.input.setMaximumHeight(120)
         self.input.installEventFilter(self)
+        # As tall as what is typed, from 2 to 8 lines: a short window keeps its room for the chat.
+        self.input.textChanged.connect(self._fit_height)
         self.send_button = QPushButton("Send", objectName="sendButton")
         self.send_button.clicked.connect(self._on_send_button_clicked)
         self.note = QLabel(objectName="composerNote", wordWrap=True)
@@ -38,6 +41,23 @@ class Composer(QWidget):
         self._ready = False
         self._waiting = ""
         self._update_button()
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        lines = max(MIN_LINES, min(MAX_LINES, int(self.input.document().size().height())))
+        frame = 2 * (self.input.frameWidth() + int(self.input.document().documentMargin()))
+        height = lines * self.input.fontMetrics().lineSpacing() + frame + 2
+        if height != self.input.height():
+            self.input.setFixedHeight(height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_height()  # long lines wrap differently at another width
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_height()
 
     def set_busy(self, busy: bool) -> None:
         """Whether this chat's answer is being written: the button stops it."""

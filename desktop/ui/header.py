@@ -85,6 +85,7 @@ class Header(QWidget):
         # hidden) once bigger text no longer fits the bar.
         self.context_gauge = QProgressBar(objectName="contextGauge", textVisible=False, minimumWidth=60,
                                           maximumWidth=60)
+        self.context_gauge.setFixedHeight(8)  # a thin gauge, not a box that looks like a text field
         self.context_gauge.setRange(0, 1)
         self.context_gauge.setValue(0)
         self.context_text = QLabel("0 / 0", objectName="contextText")

@@ -104,6 +104,9 @@ class MessageBody(QTextBrowser):
     def _render_stream(self, final: bool = False) -> None:
         started = time.perf_counter()
         text = self._pending
+        if not text.startswith(self._settled_text):  # the text changed behind what was settled
+            self.begin_stream()
+            self._pending = text
         done = len(self._settled_text)
         settled = len(text) if final else done + self._renderer.settled_length(text[done:])
         self._remove_tail()

@@ -209,3 +209,12 @@ def test_the_streamed_answer_looks_as_it_does_when_the_chat_is_reopened(
     window.controller.new_conversation()
     window.controller.open_conversation(conversation.id)
     assert snapshot(window.view.widgets[answer.id].body.document()) == streamed
+
+
+def test_text_that_changes_behind_the_settled_part_is_rendered_afresh(qtbot: QtBot, render_every_token: None) -> None:
+    body = message_body.MessageBody(MarkdownRenderer())
+    qtbot.addWidget(body)
+    body.begin_stream()
+    body.update_stream("First paragraph.\n\nSecond paragraph.\n\nThird")
+    body.update_stream("Other words.\n\nMore")
+    assert body.toPlainText().split("\n") == ["Other words.", "More"]

@@ -100,3 +100,17 @@ def test_the_next_start_reopens_the_last_chat_where_the_window_was(qtbot: QtBot,
     finally:
         second.close()
         second.store.close()
+
+
+def test_the_message_box_grows_with_what_is_typed(window: MainWindow, qtbot: QtBot) -> None:
+    box = window.composer.input
+    empty = box.height()
+    assert empty <= 3 * box.fontMetrics().lineSpacing() + 20  # two lines, not a tall empty box
+    box.setPlainText("\n".join(f"line {n}" for n in range(5)))
+    qtbot.waitUntil(lambda: box.height() > empty, timeout=5000)
+    grown = box.height()
+    box.setPlainText("\n".join(f"line {n}" for n in range(50)))
+    qtbot.waitUntil(lambda: box.height() > grown, timeout=5000)
+    assert box.height() <= 9 * box.fontMetrics().lineSpacing() + 20  # at most 8 lines, then it scrolls
+    box.clear()
+    qtbot.waitUntil(lambda: box.height() == empty, timeout=5000)
