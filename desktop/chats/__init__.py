@@ -22,6 +22,7 @@ from desktop.chats.types import (
     Message,
     SearchHit,
 )
+from desktop.chats.undo import DeletedMessages
 
 __all__ = [
     "DATABASE_NAME",
@@ -39,6 +40,7 @@ __all__ = [
     "Conversation",
     "Conversations",
     "DamagedStoreError",
+    "DeletedMessages",
     "Grounding",
     "Message",
     "NotFoundError",

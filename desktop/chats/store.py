@@ -40,6 +40,7 @@ from desktop.chats.rows import (
 from desktop.chats.rows import conversation as conversation_row
 from desktop.chats.rows import message as message_row
 from desktop.chats.types import ROLES, STATUSES, STREAMING, Conversation, Message, SearchHit
+from desktop.chats.undo import DeletedMessages, copy_subtree, write_back
 from desktop.chats.writers import is_alive, this_process
 from desktop.paths import AppPaths
 from desktop.sqlite_file import is_damage, sqlite3
@@ -320,13 +321,15 @@ class ChatStore:
         return message_row(one(row, f"Message {message_id} does not exist."))
 
     @_sql_errors
-    def delete_message(self, message_id: int) -> None:
+    def delete_message(self, message_id: int) -> DeletedMessages:
         """Delete the message and everything below it. If the current thread ran through it, the
-        thread moves to the newest remaining branch under its parent."""
+        thread moves to the newest remaining branch under its parent. Returns what
+        `restore_messages` needs to undo it."""
         message = self.get_message(message_id)
         conversation = message.conversation_id
         with self._transaction() as conn:
             leaf = self.get_conversation(conversation).current_leaf_id
+            removed = copy_subtree(conn, message_id, conversation, leaf)
             on_thread = leaf is None or message_id in self._path_ids(conversation, leaf)
             conn.execute(f"{SUBTREE} DELETE FROM messages WHERE id IN (SELECT id FROM sub)", {"root": message_id})
             if on_thread:
@@ -334,6 +337,13 @@ class ChatStore:
                     "UPDATE conversations SET current_leaf_id = ? WHERE id = ?",
                     (self._descend(conversation, message.parent_id), conversation),
                 )
+        return removed
+
+    @_sql_errors
+    def restore_messages(self, removed: DeletedMessages) -> None:
+        """Undo a `delete_message`: the messages come back, and the thread shown before it."""
+        with self._transaction() as conn:
+            write_back(conn, removed)
 
     @_sql_errors
     def thread(self, conversation_id: int, *, limit: int | None = None) -> list[Message]:

@@ -26,6 +26,7 @@ from desktop.settings import SettingsFile, apply_network_policy
 from desktop.sqlite_file import sqlite3
 from desktop.text import printable
 from models.errors import HearthModelError
+from models.families import DEFAULT_MAX_TOKENS
 
 if TYPE_CHECKING:
     from models.engine import Engine, SamplingParams
@@ -53,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("-s", "--system", help="system prompt")
     chat.add_argument("--temperature", type=float, help="default: what the model's family recommends")
     chat.add_argument("--seed", type=int)
-    chat.add_argument("--max-tokens", type=int, metavar="N")
+    chat.add_argument("--max-tokens", type=int, metavar="N",
+                      help=f"longest answer (default: the family's, else {DEFAULT_MAX_TOKENS}; 0: no limit)")
     chat.add_argument("--stats", action="store_true", help="print speed figures to stderr")
     chat.add_argument("--dry-run", action="store_true", help="print the exact prompt, generate nothing")
     chat.add_argument("--show-tokens", action="store_true",

@@ -282,7 +282,8 @@ class DocumentWorker:
                 self._embedder.close()
             self._embedder, self._embedding_state, self._embedding_path = None, None, path
 
-        self._submit(lambda: self._guarded(work, lambda message: log.warning("%s", message)))
+        # Urgent: ahead of queued indexing, so the next question about the state sees the new model.
+        self._submit(lambda: self._guarded(work, lambda message: log.warning("%s", message)), urgent=True)
 
     def call(self, work: Callable[[DocumentIndex], object], on_done: Callable[[object], None],
              on_error: ErrorCallback) -> None:

@@ -19,6 +19,7 @@ from desktop.chats import (
     ChatStore,
     Conversation,
     Conversations,
+    DeletedMessages,
     Message,
     SearchHit,
     StoreError,
@@ -36,7 +37,8 @@ log = logging.getLogger(__name__)
 
 
 class ChatController(QObject):
-    busy_changed = Signal(bool)
+    busy_changed = Signal(bool)  # the shown conversation's answer is being written (or no longer)
+    waiting_changed = Signal(str)  # why the shown conversation cannot send now ("" when it can)
     conversation_changed = Signal(object)  # Conversation | None
     context_used = Signal(int, int)  # tokens used, context length
 
@@ -87,6 +89,7 @@ class ChatController(QObject):
             self.documents.show_conversation(None)
         self.conversation_changed.emit(None)
         self.context_used.emit(0, self._context_length())
+        self._show_answering()
         self.refresh_sidebar()
 
     def open_conversation(self, conversation_id: int) -> None:
@@ -97,9 +100,10 @@ class ChatController(QObject):
         self.conversation_changed.emit(self.conversation)
         self.refresh_sidebar()
 
-    def open_message(self, conversation_id: int, message_id: int) -> None:
+    def open_message(self, conversation_id: int, message_id: int, words: list[str] | None = None) -> None:
+        """A search hit: its conversation, scrolled to the message, the matched words marked."""
         self.open_conversation(conversation_id)
-        self.view.scroll_to_message(message_id)
+        self.view.scroll_to_message(message_id, words or [])
 
     def rename_conversation(self, conversation_id: int, title: str) -> None:
         self.store.update_conversation(conversation_id, title=title)
@@ -185,8 +189,19 @@ class ChatController(QObject):
     def delete_message(self, message_id: int) -> None:
         if self.busy:
             return
-        self.store.delete_message(message_id)
+        removed = self.store.delete_message(message_id)
         self._show_thread()
+        what = "a message and the answers below it" if len(removed.rows) > 1 else "a message"
+        self.sidebar.show_undo(f"Deleted {what}", lambda: self._restore_messages(removed))
+
+    def _restore_messages(self, removed: DeletedMessages) -> None:
+        try:
+            self.store.restore_messages(removed)
+        except StoreError as exc:  # e.g. the message above them was deleted since
+            self.view.show_error(f"The message could not be brought back: {exc}")
+            return
+        if self._showing(removed.conversation_id):
+            self._show_thread()
 
     def step_alternative(self, message_id: int, step: int) -> None:
         if self.busy:
@@ -250,7 +265,7 @@ class ChatController(QObject):
             self.view.append_message(answer)
             self.view.widgets[answer.id].begin_stream()
         self.view.clear_error()
-        self.busy_changed.emit(True)
+        self._show_answering()
 
     def _on_answer_streamed(self, answer: Message, text: str) -> None:
         if self._showing(answer.conversation_id):
@@ -259,13 +274,15 @@ class ChatController(QObject):
                 widget.append_stream(text)
 
     def _on_answer_finished(self, answer: Message, stats: GenerationStats | None) -> None:
-        if self._showing(answer.conversation_id):
+        showing = self._showing(answer.conversation_id)
+        if showing:
             widget = self.view.widgets.get(answer.id)
             if widget is not None:
                 widget.show_message(answer)
-                widget.set_actions_enabled(True)
-        self.busy_changed.emit(False)
+        self._show_answering()
         self.refresh_sidebar()
+        if not showing:
+            return  # an answer in another chat: its figures are that chat's, shown when it opens
         if answer.status == "failed":
             self.view.show_error(str((answer.stats or {}).get("error", "The answer failed.")))
         if stats is not None and stats.dropped_messages:
@@ -287,6 +304,22 @@ class ChatController(QObject):
     def _showing(self, conversation_id: int) -> bool:
         return self.conversation is not None and self.conversation.id == conversation_id
 
+    def _show_answering(self) -> None:
+        """Each chat shows its own state: Stop where its answer is being written; elsewhere, why
+        nothing can be sent until that answer ends. Message buttons rest while any answer runs."""
+        answering = self.answers.answering
+        here = answering is not None and self._showing(answering)
+        reason = ""
+        if answering is not None and not here:
+            title = self.store.get_conversation(answering).title
+            reason = (f"“{title}” is still answering, one answer at a time: your message stays here until "
+                      "it has finished (or open that chat and stop it).")
+        self.busy_changed.emit(here)
+        self.waiting_changed.emit(reason)
+        for widget in self.view.widgets.values():
+            if not widget.streaming:
+                widget.set_actions_enabled(answering is None)
+
     def _show_thread(self) -> None:
         assert self.conversation is not None
         thread = self.store.thread(self.conversation.id)
@@ -301,6 +334,7 @@ class ChatController(QObject):
         last_stats = next((m.stats for m in reversed(thread) if m.role == "assistant" and m.stats), None)
         used = (last_stats.get("prompt_tokens", 0) + last_stats.get("generated_tokens", 0)) if last_stats else 0
         self.context_used.emit(used, self._context_length())
+        self._show_answering()
 
     def _context_length(self) -> int:
         return self.bridge.model.context_length if self.bridge.model else 0

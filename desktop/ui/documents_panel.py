@@ -256,6 +256,7 @@ class DocumentsPanel(QWidget):
             text += ' <a href="failures">Which?</a>'
         self.report_label.setText(text)
         self.report_label.show()
+        self.docs.request(self.docs.worker.embedding_state, self._on_embedding_state)  # indexing may change it
 
     def _on_docs_failed(self, message: str) -> None:
         self._show_progress(False)
@@ -273,6 +274,13 @@ class DocumentsPanel(QWidget):
 
     def show_failures(self) -> None:
         QMessageBox.information(self, "Files Hearth could not read", self.failures_text())
+
+    def embedding_models_changed(self) -> None:
+        """A model was installed or removed: search may switch between keyword-only and hybrid,
+        and the note under the collections says which it is now."""
+        docs = self.docs
+        docs.worker.reload_embedding_model()
+        docs.request(docs.worker.embedding_state, self._on_embedding_state)
 
     def _on_embedding_state(self, state: Any) -> None:
         self.mode_label.setText(state.notice or "")

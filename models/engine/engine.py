@@ -54,6 +54,7 @@ from models.families import (
     unrenderable_message,
 )
 from models.files import GGUFInfo, validate_model
+from models.library import is_embedding_model
 
 log = logging.getLogger(__name__)
 
@@ -133,9 +134,12 @@ class Engine:
 
         `template` names a known-good template (models.families.known_templates) to use instead of the
         model's own; `settings`, when given, replace the engine's from now on (context length,
-        threads, GPU offload). A file that fails validation leaves the loaded model in place; once
+        threads, GPU offload). A file that fails validation, or an embedding model (it cannot
+        chat), leaves the loaded model in place; once
         llama.cpp is handed the new file, the old model is gone (two may not fit in memory)."""
         info = validate_model(path)
+        if is_embedding_model(info):  # llama.cpp would load it, then fail at the first answer
+            raise ModelFileError(info.path, "it is an embedding model, used to search your documents, not to chat")
         self.unload()
         if settings is not None:
             self.settings = settings

@@ -25,7 +25,15 @@ from PySide6.QtWidgets import (
 from desktop.text import printable
 from desktop.ui.model_manager import formatting, questions
 from desktop.ui.model_manager.discover_panel import DiscoverPanel
-from desktop.ui.model_manager.formatting import FitBadge, installed_fit, params_text, short_sha, size_text
+from desktop.ui.model_manager.formatting import (
+    EMBEDDING_NOTE,
+    FOR_DOCUMENTS,
+    FitBadge,
+    installed_fit,
+    params_text,
+    short_sha,
+    size_text,
+)
 from desktop.ui.model_manager.questions import ImportMode
 from desktop.ui.model_manager.services import ManagerContext
 from desktop.ui.model_manager.widgets import (
@@ -43,7 +51,7 @@ from models.errors import HearthModelError, ModelFileError
 from models.families import ModelFacts, describe_model
 from models.files import read_gguf
 from models.fit import FitCorrections
-from models.library import InstalledModel, ModelDetails
+from models.library import InstalledModel, ModelDetails, is_embedding_model
 
 COLUMNS = ("Name", "Architecture", "Parameters", "Quantization", "Size", "Context", "Chat template", "Fit", "Source")
 FIT_COLUMN = COLUMNS.index("Fit")
@@ -59,6 +67,7 @@ class Inspection:
     badge: FitBadge | None
     problem: str | None
     facts: ModelFacts | None = None  # family, active parameters, template source, reasoning
+    embedding: bool = False  # for document search, not chat
 
 
 def inspect_models(
@@ -72,11 +81,12 @@ def inspect_models(
         try:
             details = model.details or ModelDetails.read(model.paths)
             badge = installed_fit(model.paths, max_context, corrections)
-            facts = describe_model(read_gguf(model.path))
+            header = read_gguf(model.path)
+            facts = describe_model(header)
         except ModelFileError as exc:
             found.append(Inspection(model.name, model.details, None, exc.reason))
             continue
-        found.append(Inspection(model.name, details, badge, None, facts))
+        found.append(Inspection(model.name, details, badge, None, facts, is_embedding_model(header)))
     return tuple(found)
 
 
@@ -137,7 +147,7 @@ class InstalledTab(QWidget):
         self.choose_import_mode: Callable[[Path], ImportMode | None] = lambda path: questions.import_mode(self, path)
 
         self.summary = QLabel(objectName="noticeLabel")
-        self.use_button = QPushButton("Use", toolTip="Load the selected model (or double-click it)")
+        self.use_button = QPushButton("Use", toolTip="Chat with the selected model (or double-click it)")
         self.import_button = QPushButton("Import GGUF…", toolTip="Add a .gguf file from disk")
         self.discover_button = QPushButton(
             "Find on this computer…", toolTip="GGUF files in the Hugging Face cache and LM Studio's models folder"
@@ -251,6 +261,7 @@ class InstalledTab(QWidget):
             if name in self._inspections:
                 self._fill_row(row, self._inspections[name])
         self._show_details()
+        self._update_buttons()
 
     def row_of(self, name: str) -> int:
         for row in range(self.table.rowCount()):
@@ -278,9 +289,14 @@ class InstalledTab(QWidget):
 
     def _mark_current(self, row: int) -> None:
         item = cell(self.table, row, 0)
-        model = next((m for m in self._models if m.name == item.data(NAME_ROLE)), None)
+        name = item.data(NAME_ROLE)
+        model = next((m for m in self._models if m.name == name), None)
         loaded = model is not None and self._current is not None and self._current in model.paths
-        item.setText(f"{item.data(NAME_ROLE)}  · loaded" if loaded else item.data(NAME_ROLE))
+        if self.is_embedding(name):
+            item.setText(f"{name}  · {FOR_DOCUMENTS}")
+            item.setToolTip(EMBEDDING_NOTE)
+        else:
+            item.setText(f"{name}  · loaded" if loaded else name)
         font = QFont(item.font())
         font.setBold(loaded)
         item.setFont(font)
@@ -292,9 +308,15 @@ class InstalledTab(QWidget):
         self._update_buttons()
         self._show_details()
 
+    def is_embedding(self, name: str) -> bool:
+        found = self._inspections.get(name)
+        return found is not None and found.embedding
+
     def _update_buttons(self) -> None:
         model = self.selected_model()
-        self.use_button.setEnabled(model is not None and model.available)
+        embedding = model is not None and self.is_embedding(model.name)
+        self.use_button.setEnabled(model is not None and model.available and not embedding)
+        self.use_button.setToolTip(EMBEDDING_NOTE if embedding else "Chat with the selected model (or double-click it)")
         self.delete_button.setEnabled(model is not None and model.origin != "bundled")
         self.safe_mode_button.setVisible(self._safe_mode(model) is not None)
 
@@ -321,6 +343,8 @@ class InstalledTab(QWidget):
         for file in model.files:
             sha = f"sha256 <tt>{esc(file.sha256)}</tt>" if file.sha256 else "sha256 not recorded"
             lines.append(f"<tt>{esc(str(file.path))}</tt> · {size_text(file.size)} · {sha}")
+        if found is not None and found.embedding:
+            lines.append(f"<b>{esc(EMBEDDING_NOTE)}</b>")
         if found is not None and found.problem:
             lines.append(f"<span style='color:#cf222e'>Cannot be used: {esc(found.problem)}</span>")
         self.details.setText("<br>".join(lines))
@@ -341,7 +365,9 @@ class InstalledTab(QWidget):
 
     def use_selected(self) -> None:
         model = self.selected_model()
-        if model is not None and model.available:
+        if model is not None and self.is_embedding(model.name):
+            self.message.show_info(f"{model.name}: {EMBEDDING_NOTE}")
+        elif model is not None and model.available:
             self.model_chosen.emit(model.path)
 
     def delete_selected(self) -> None:
