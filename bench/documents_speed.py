@@ -148,7 +148,7 @@ def main() -> None:
     with _folder(args.keep) as folder:
         corpus = folder / "corpus"
         write_corpus(corpus)
-        model = write_minilm_model(folder / "all-MiniLM-L6-v2.F16.gguf")
+        model = write_minilm_model(folder / "embedding")
         embedder = Embedder(model) if model is not None else None
         try:
             results["indexing_bm25_only"] = _indexing(corpus, folder / "bm25.sqlite3", None)

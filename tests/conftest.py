@@ -1,14 +1,16 @@
-"""Shared fixtures: a private HEARTH_HOME per test, tiny generated models, the starter model."""
+"""Shared fixtures: a private HEARTH_HOME per test, tiny generated models, the starter chat and embedding models."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from models.engine import Engine
-from models.library import INSTALL_HINT, starter_model_path
+from models.library import INSTALL_HINT, starter_embedding_path, starter_model_path
 from tests.fixtures.tiny_gguf import TinyModelSpec, write_tiny_model
 
 
@@ -62,3 +64,27 @@ def starter_engine(starter_model: Path) -> Iterator[Engine]:
     engine.load(starter_model)
     yield engine
     engine.unload()
+
+
+@pytest.fixture(scope="session")
+def starter_embedding_cache(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """The starter embedding model, made once per session by the product's own code (as the app
+    makes it at first use); None when its package is not installed."""
+    folder = tmp_path_factory.mktemp("starter-embedding")
+    return folder if starter_embedding_path(folder) is not None else None
+
+
+@pytest.fixture
+def starter_embedding(hearth_home: Path, starter_embedding_cache: Path | None) -> Path | None:
+    """The data folder's cache holds the starter embedding model, as after a first run: the app and
+    the CLI find it there at once instead of converting it again in every test."""
+    if starter_embedding_cache is None:
+        return None
+    target = hearth_home / "cache" / "embedding"
+    target.mkdir(parents=True, exist_ok=True)
+    for source in starter_embedding_cache.iterdir():
+        try:
+            os.link(source, target / source.name)
+        except OSError:
+            shutil.copy2(source, target / source.name)
+    return target

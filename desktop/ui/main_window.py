@@ -239,6 +239,7 @@ class MainWindow(QMainWindow):
         assert self.model_services is not None
         self.models = self.model_services.list_models()
         self.header.set_models(self.models, self.bridge.model.path if self.bridge.model is not None else None)
+        self.documents_panel.embedding_models_changed()
 
     def open_template_doctor(self) -> TemplateDoctor:
         if self._doctor is None:

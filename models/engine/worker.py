@@ -120,6 +120,12 @@ class EngineWorker:
         self._submit(work, on_done, on_error)
         return token
 
+    @property
+    def generating(self) -> bool:
+        """Whether an answer is being generated now (read from any thread: background work, such as
+        indexing documents, leaves the cores to it meanwhile)."""
+        return self._current is not None
+
     def cancel(self) -> None:
         """Stop the answer being generated now, if any."""
         if self._current is not None:

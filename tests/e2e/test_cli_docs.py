@@ -48,8 +48,9 @@ def test_add_list_search_and_remove(library: Path, hearth_home: Path) -> None:
     added = docs("add", str(library), "--collection", "Home", "--json")
     assert added.returncode == 0, added.stderr
     report = json.loads(added.stdout)
-    assert (report["indexed"], report["failed"], report["embedded"]) == (2, 0, False)
-    assert "Keyword search only" in added.stderr  # no embedding model installed
+    assert (report["indexed"], report["failed"], report["embedded"]) == (2, 0, True)
+    # Semantic search offline, with no model installed: the starter embedding model.
+    assert "Semantic search with all-MiniLM-L6-v2 (starter)" in added.stderr
     index = hearth_home / "documents.sqlite3"
     assert stat.S_IMODE(index.stat().st_mode) == 0o600
 
