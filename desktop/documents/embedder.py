@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop.documents.errors import EmbeddingModelError
+from desktop.documents.threads import ThreadChooser, thread_choices
 from desktop.documents.vectors import normalise
 from models.engine import EmbeddingModel
 from models.errors import HearthModelError, ModelFileError
@@ -47,7 +48,6 @@ KEYWORD_ONLY_NOTICE = "Keyword search only: install an embedding model for bette
 # Between calls a cancel is noticed, queued queries are answered and the thread count follows the
 # chat: about a second of work on two cores.
 _TEXTS_PER_CALL = 8
-CHAT_BUSY_THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -118,8 +118,8 @@ class Embedder:
         self, path: str | Path, threads: int | None = None, gpu: bool | None = None,
         chat_busy: Callable[[], bool] | None = None,
     ) -> None:
-        """`threads`: None for all physical cores; `chat_busy` says when a chat is answering, and
-        then one thread embeds, leaving the other cores to the chat (see README: Speed)."""
+        """`threads`: None to choose by measuring (desktop/documents/threads.py), else that many;
+        `chat_busy` says when a chat is answering: then one thread embeds, the cores are the chat's."""
         model = EmbeddingModelFile.read(path)
         info = model.info
         self.path, self.starter, self.name, self.model_id = model.path, model.starter, model.name, model.model_id
@@ -130,34 +130,38 @@ class Embedder:
             raise EmbeddingModelError(f"llama.cpp could not load {info.path.name} ({exc.reason}).") from exc
         self.dimension = self._model.dimension
         self.max_tokens = self._model.max_tokens
-        self.idle_threads = self._model.threads
-        self._chat_busy = chat_busy
+        choices = thread_choices(self._model.threads) if threads is None else (threads,)
+        self.threads = ThreadChooser(choices, chat_busy)
         self._owner = threading.get_ident()
 
     def close(self) -> None:
         self._model.close()
 
-    def embed(self, texts: Sequence[str], should_stop: Callable[[], bool] = lambda: False) -> np.ndarray:
+    def embed(self, texts: Sequence[str], should_stop: Callable[[], bool] = lambda: False,
+              measured: bool = False) -> np.ndarray:
         """(len(texts), dimension) normalised vectors. `should_stop` is asked between calls;
-        when it answers True the rows not yet computed are left out (the result is shorter)."""
+        when it answers True the rows not yet computed are left out (the result is shorter).
+        `measured`: full batches teach the thread chooser how fast each thread count embeds."""
         if threading.get_ident() != self._owner:
             raise EmbeddingModelError("The embedding model was used from a thread other than its own.")
         rows: list[list[float]] = []
         for start in range(0, len(texts), _TEXTS_PER_CALL):
             if start and should_stop():
                 break
-            if self._chat_busy is not None:
-                self._model.set_threads(CHAT_BUSY_THREADS if self._chat_busy() else self.idle_threads)
+            batch = texts[start : start + _TEXTS_PER_CALL]
+            self._model.set_threads(self.threads.start())
             try:
-                rows.extend(self._model.embed(texts[start : start + _TEXTS_PER_CALL]))
+                rows.extend(self._model.embed(batch))
             except HearthModelError as exc:
                 raise EmbeddingModelError(str(exc)) from exc
+            if measured and len(batch) == _TEXTS_PER_CALL:
+                self.threads.finish(sum(len(text) for text in batch))
         if not rows:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return normalise(np.asarray(rows, dtype=np.float32))
 
     def embed_documents(self, texts: Sequence[str], should_stop: Callable[[], bool] = lambda: False) -> np.ndarray:
-        return self.embed([self.prefixes.document + t for t in texts], should_stop)
+        return self.embed([self.prefixes.document + t for t in texts], should_stop, measured=True)
 
     def embed_query(self, text: str) -> np.ndarray:
         vector: np.ndarray = self.embed([self.prefixes.query + text])[0]

@@ -78,7 +78,7 @@ def test_long_texts_are_cut_to_the_model_window_and_batches_stop_when_asked(embe
         return True
 
     partial = embedder.embed(["short text"] * 100, should_stop=stop)
-    assert len(partial) == 32 and calls  # the first call's batch, then it stopped
+    assert len(partial) == 8 and calls  # the first call's batch, then it stopped
 
 
 def test_only_its_own_thread_may_use_it(embedder: Embedder) -> None:
