@@ -149,7 +149,7 @@ class Embedder:
             if start and should_stop():
                 break
             batch = texts[start : start + _TEXTS_PER_CALL]
-            self._model.set_threads(self.threads.start())
+            self._model.set_threads(self.threads.start(measured))
             try:
                 rows.extend(self._model.embed(batch))
             except HearthModelError as exc:

@@ -40,13 +40,21 @@ class ThreadChooser:
         self._batches = 0
         self._current: tuple[int, float, bool] | None = None  # threads, started, measured
 
-    def start(self) -> int:
-        """Threads for the batch about to run."""
-        self._batches += 1
+    def start(self, measured: bool = True) -> int:
+        """Threads for the batch about to run. One that is not `measured` (a question, a few words)
+        gets the fastest count measured so far, else the fewest: it is over in milliseconds
+        either way, and spinning threads on a busy machine would make it seconds."""
         busy = self._chat_busy is not None and self._chat_busy()
+        if not measured:
+            self._current = None
+            return CHAT_BUSY_THREADS if busy else self._fastest(default=min(self.choices))
+        self._batches += 1
         threads = CHAT_BUSY_THREADS if busy else self._pick()
         self._current = (threads, self._clock(), not busy)
         return threads
+
+    def _fastest(self, default: int) -> int:
+        return max(self.rates, key=lambda t: self.rates[t]) if self.rates else default
 
     def finish(self, characters: int) -> None:
         """The batch started last is done; `characters` of text were embedded."""
@@ -69,4 +77,4 @@ class ThreadChooser:
         stale = [t for t in self.choices if self._batches - self._last_tried.get(t, 0) > RETRY_EVERY]
         if stale:
             return stale[0]
-        return max(self.choices, key=lambda t: self.rates[t])
+        return self._fastest(default=self.choices[0])

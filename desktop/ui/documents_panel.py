@@ -287,7 +287,7 @@ class DocumentsPanel(QWidget):
         if state.model_name is None:
             self.mode_label.setText(state.notice or "")
         else:
-            self.mode_label.setText(f"Search: keywords and meaning ({state.model_name})")
+            self.mode_label.setText(f"Search by keywords and meaning: {state.model_name}")
             self.docs.embed_missing()  # nothing to do unless something was indexed without this model
         self.mode_label.setToolTip("" if state.model_name is None else
                                    "Passages are found by their words and, with the embedding model, by their meaning. "

@@ -60,7 +60,7 @@ def test_dropped_files_index_with_progress_and_answers_cite_them(window: MainWin
     widget = window.view.widgets[answer.id]
     assert "manual.pdf" in widget.sources_label.text() and "page 2" in widget.sources_label.text()
     assert "Keyword search only" not in widget.notice_label.text()  # the starter embedding model, offline
-    assert panel.mode_label.text() == "Search: keywords and meaning (all-MiniLM-L6-v2 (starter))"
+    assert panel.mode_label.text() == "Search by keywords and meaning: all-MiniLM-L6-v2 (starter)"
 
 
 def test_a_named_collection_ticked_for_a_new_chat_grounds_its_answers(window: MainWindow, qtbot: QtBot,
@@ -128,6 +128,6 @@ def test_an_embedding_model_installed_later_embeds_the_collections_in_the_backgr
     report = embedded.args[0]
     assert report.embedded_only and report.count("indexed") == 2
     assert any(shown)  # the usual progress bar
-    assert panel.mode_label.text() == "Search: keywords and meaning (all-MiniLM-L6-v2)"
+    assert panel.mode_label.text() == "Search by keywords and meaning: all-MiniLM-L6-v2"
     assert "semantic search added to 2 files" in panel.report_label.text()
     assert vectors() > 0

@@ -62,3 +62,12 @@ def test_the_embedder_follows_the_chat(minilm_model: Path) -> None:
         assert embedder._model.threads == max(embedder.threads.choices)  # measured first: all cores
     finally:
         embedder.close()
+
+
+def test_a_question_gets_the_fastest_measured_count_else_one_thread() -> None:
+    clock = Clock()
+    chooser = ThreadChooser((2, 1), clock=clock)
+    assert chooser.start(measured=False) == 1  # nothing measured yet: spinning threads could make it seconds
+    for _ in range(2):
+        run_batch(chooser, clock, {2: 0.5, 1: 1.0})
+    assert chooser.start(measured=False) == 2
