@@ -113,6 +113,8 @@ class Bm25Query:
         terms = sorted((t for t in index_terms(self.conn, self.terms) if t.matches > 0), key=lambda t: t.matches)
         # Terms the tokenizer splits (rare: a phrase) have no exact bound: they always go first.
         terms = [t for t in terms if not t.single] + [t for t in terms if t.single]
+        if not terms:
+            return []  # no word of the question is in the index
         rare = self._within(terms, FIRST_PASS_MATCHES)
         while rare < len(terms):
             found, best = self._rare_first(terms[:rare], terms[rare:], rows, collection_ids, limit)

@@ -76,6 +76,7 @@ def test_the_fast_path_ranks_exactly_as_the_plain_query(
         assert [score for _, score in fast] == pytest.approx([score for _, score in plain])
         proven += query.proven
     assert proven >= 20  # most questions never ranked every match
+    assert bm25.Bm25Query(index.conn, ["absent", "words"], WEIGHTS).top([collection], 20) == []
 
 
 def test_a_large_index_keeps_the_common_words_of_a_question(
