@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication, QKeyEvent
+from PySide6.QtGui import QColor, QCursor, QDesktopServices, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.chats import Message
+from desktop.ui.citations import cited_number, link_citations
 from desktop.ui.markdown import MarkdownRenderer
 from desktop.ui.message_body import MessageBody
 from models.families import split_reasoning
@@ -75,6 +76,7 @@ class MessageWidget(QFrame):
     regenerate_requested = Signal(int)
     delete_requested = Signal(int)
     alternative_requested = Signal(int, int)  # message id, step (-1 / +1)
+    citation_opened = Signal(int)  # the number of a source cited in the answer's text, clicked
 
     def __init__(
         self,
@@ -100,6 +102,7 @@ class MessageWidget(QFrame):
         self.thinking_body.hide()
         self.body = MessageBody(renderer)
         self.body.setObjectName("messageBody")
+        self.body.anchorClicked.connect(self._on_body_anchor_clicked)
         self.notice_label = QLabel(objectName="noticeLabel", wordWrap=True)
         self.sources_label = QLabel(objectName="sourcesLabel", wordWrap=True, textFormat=Qt.TextFormat.RichText)
         self.sources_label.linkActivated.connect(self.open_source)
@@ -185,6 +188,9 @@ class MessageWidget(QFrame):
         self.stats_label.setText(stats_line(None, message.stats) if message.role != "user" else "")
         stats = message.stats or {}
         citations = stats.get("citations") or []
+        if citations and message.role != "user":
+            # [1], [2] in the text become links to the sources listed under it.
+            link_citations(self.body.document(), citations, QColor(self._renderer.style.link))
         self.sources_label.setText(sources_html(citations) if citations else "")
         self.sources_label.setVisible(bool(citations))
         notes = [STATUS_NOTES.get(message.status, ""), *(stats.get("notes") or [])]
@@ -193,6 +199,15 @@ class MessageWidget(QFrame):
         note = "\n".join(n for n in notes if n)
         self.notice_label.setText(note)
         self.notice_label.setVisible(bool(note))
+
+    def _on_body_anchor_clicked(self, url: QUrl) -> None:
+        number = cited_number(url)
+        citations = (self.message.stats or {}).get("citations") or []
+        cited = next((c for c in citations if c.get("number") == number), None)
+        if cited is None:
+            return
+        self.citation_opened.emit(number)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(cited.get("path", ""))))  # as its listed source's link
 
     def set_alternative(self, position: int, count: int) -> None:
         self.alternative_label.setText(f"{position}/{count}")

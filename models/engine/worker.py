@@ -149,6 +149,12 @@ class EngineWorker:
         any thread, for callers that share the worker (the local server beside the window)."""
         return self._engine.model
 
+    @property
+    def generating(self) -> bool:
+        """Whether an answer is being generated now (read from any thread: background work, such as
+        indexing documents, leaves the cores to it meanwhile)."""
+        return self._current is not None
+
     def cancel(self) -> None:
         """Stop the answer being generated now, if any."""
         if self._current is not None:

@@ -46,7 +46,7 @@ from desktop.ui.model_manager.widgets import (
     text_item,
 )
 from desktop.ui.tasks import TaskFailure
-from models.engine import SafeModeEntry
+from models.engine import ImportCheck, SafeModeEntry, check_import
 from models.errors import HearthModelError, ModelFileError
 from models.families import ModelFacts, describe_model
 from models.files import read_gguf
@@ -409,14 +409,24 @@ class InstalledTab(QWidget):
         library = self._context.library
         self.message.show_info(f"Checking and {'linking' if mode == 'link' else 'copying'} {path.name}…")
         self.import_button.setEnabled(False)
-        self._context.tasks.run(
-            lambda: library.import_file(path, link=mode == "link"), self._on_imported, self._on_import_failed
-        )
 
-    def _on_imported(self, model: InstalledModel) -> None:
+        def import_and_check() -> tuple[InstalledModel, ImportCheck]:
+            # A chat model's template, or an embedding model's pooling, dimension and test embedding.
+            model = library.import_file(path, link=mode == "link")
+            return model, check_import(model.path)
+
+        self._context.tasks.run(import_and_check, self._on_imported, self._on_import_failed)
+
+    def _on_imported(self, imported: tuple[InstalledModel, ImportCheck]) -> None:
+        model, check = imported
         self.import_button.setEnabled(True)
         how = "linked where it lies (not copied)" if model.origin == "linked" else "copied into Hearth's folder"
-        self.message.show_info(f"Added {model.name}: {how}.")
+        text = " ".join([f"Added {model.name}: {how}.", *([check.summary] if check.kind == "embedding" else []),
+                         *(f"{f.severity.capitalize()}: {f.message}" for f in check.findings)])
+        if check.ok:
+            self.message.show_info(text)
+        else:
+            self.message.show_error(text)
         self.library_changed.emit()
         self.select(model.name)
 
