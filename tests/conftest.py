@@ -89,7 +89,7 @@ def embedding_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.fixtures.minilm_gguf import INSTALL_HINT as MINILM_HINT
     from tests.fixtures.minilm_gguf import write_minilm_model
 
-    path = write_minilm_model(tmp_path_factory.mktemp("embedding-model") / "all-MiniLM-L6-v2.F16.gguf")
+    path = write_minilm_model(tmp_path_factory.mktemp("embedding-model"))
     if path is None:
         pytest.fail(f"The test embedding model's package is missing; `make test` installs it ({MINILM_HINT}).")
     return path

@@ -1,6 +1,6 @@
 """An embedding model (all-MiniLM, for document search) in the window: the model manager says what
 it is for and offers no "Use"; loading it anyway is refused in one sentence that goes once a
-chat model loads; installing one changes the sidebar's keyword-only note."""
+chat model loads. (Installing one changes what searches: tests/gui/test_documents.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from desktop.documents import KEYWORD_ONLY_NOTICE
 from desktop.ui.main_window import MainWindow
 from models.library import Library
 
@@ -50,14 +49,3 @@ def test_loading_an_embedding_model_is_refused_and_the_message_goes_with_the_nex
         window.load_model(models_dir / "tiny-b.gguf")
     assert not notice.isVisibleTo(window.view)
 
-
-def test_installing_an_embedding_model_updates_the_keyword_only_note(
-    window: MainWindow, qtbot: QtBot, embedding_gguf: Path
-) -> None:
-    note = window.documents_panel.mode_label
-    qtbot.waitUntil(lambda: note.text() == KEYWORD_ONLY_NOTICE, timeout=LONG)
-    window.open_model_manager()
-    Library(window.paths.models).import_file(embedding_gguf, link=True)
-    assert window.model_manager is not None
-    window.model_manager.library_changed.emit()
-    qtbot.waitUntil(lambda: note.isHidden(), timeout=LONG)
