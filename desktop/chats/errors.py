@@ -11,3 +11,11 @@ class StoreError(HearthError):
 
 class NotFoundError(StoreError):
     """A conversation or message id that is not in the database (or was purged)."""
+
+
+class PromptFillError(HearthError):
+    """A saved prompt's placeholders cannot all be filled; `problems` has one sentence for each."""
+
+    def __init__(self, problems: list[str] | tuple[str, ...]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(" ".join(self.problems))

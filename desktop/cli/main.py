@@ -40,6 +40,32 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     chat = commands.add_parser("chat", help="stream one answer to stdout")
+    add_chat_options(chat)
+    chat.add_argument("prompt", nargs="?", help="the message; read from stdin when omitted")
+
+    bench = commands.add_parser("bench", help="measure prompt and generation speed")
+    _add_model_options(bench)
+    bench.add_argument("--json", action="store_true")
+    bench.add_argument("--runs", type=int, default=3, help="repetitions; the median is reported")
+
+    from desktop.cli.models import add_models_parser
+
+    add_models_parser(commands)
+    from desktop.cli.docs import add_docs_parser
+
+    add_docs_parser(commands)
+    from desktop.cli.adapters import add_adapters_parser
+    from desktop.cli.assistants import add_assistants_parser
+    from desktop.cli.prompts import add_prompts_parser
+
+    add_prompts_parser(commands)
+    add_assistants_parser(commands)
+    add_adapters_parser(commands)
+    return parser
+
+
+def add_chat_options(chat: argparse.ArgumentParser) -> None:
+    """What shapes an answer: `hearth chat` and `hearth prompts run` take the same options."""
     _add_model_options(chat)
     chat.add_argument("-s", "--system", help="system prompt")
     chat.add_argument("--temperature", type=float, help="default: what the model's family recommends")
@@ -54,20 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--thinking", action=argparse.BooleanOptionalAction, default=None,
                       help="switch the model's reasoning on or off, where its template supports it (Qwen 3)")
     chat.add_argument("--docs", metavar="COLLECTION", help="answer from a document collection, citing it")
-    chat.add_argument("prompt", nargs="?", help="the message; read from stdin when omitted")
-
-    bench = commands.add_parser("bench", help="measure prompt and generation speed")
-    _add_model_options(bench)
-    bench.add_argument("--json", action="store_true")
-    bench.add_argument("--runs", type=int, default=3, help="repetitions; the median is reported")
-
-    from desktop.cli.models import add_models_parser
-
-    add_models_parser(commands)
-    from desktop.cli.docs import add_docs_parser
-
-    add_docs_parser(commands)
-    return parser
+    chat.add_argument("--assistant", metavar="NAME",
+                      help="answer as a saved assistant: its system prompt, model, settings, adapters, documents")
+    chat.add_argument("--lora", action="append", metavar="ADAPTER[:SCALE]", default=[],
+                      help="a LoRA adapter (a .gguf path or an installed adapter's name) at a scale from 0 to 2 "
+                           "(default 1); repeat for several")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,6 +112,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             from desktop.cli.docs import run_docs_command
 
             return run_docs_command(args, paths)
+        if args.command == "prompts":
+            from desktop.cli.prompts import run_prompts_command
+
+            return run_prompts_command(args, paths)
+        if args.command == "assistants":
+            from desktop.cli.assistants import run_assistants_command
+
+            return run_assistants_command(args, paths)
+        if args.command == "adapters":
+            from desktop.cli.adapters import run_adapters_command
+
+            return run_adapters_command(args, paths)
         from desktop.cli.models import run_models_command
 
         return run_models_command(args, paths)
@@ -126,17 +155,31 @@ def _engine(args: argparse.Namespace, paths: AppPaths) -> Engine:
     return engine
 
 
+def chat(args: argparse.Namespace, paths: AppPaths) -> int:
+    """`hearth chat` with the options of add_chat_options (also how `hearth prompts run` answers)."""
+    return _chat(args, paths)
+
+
 def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
+    from desktop.cli.assistants import chat_choices
     from models.cancel import CancelToken
-    from models.families import sampling_for
+    from models.families import sampling_for, thinking_choice
 
     prompt = args.prompt if args.prompt is not None else sys.stdin.read()
     if not prompt.strip():
         raise HearthError("Nothing to say: give a prompt or pipe one into stdin.")
+    # An assistant's system prompt, model, settings, adapters and documents; the flags given win.
+    choices = chat_choices(args, paths)
+    args.system, args.model, args.docs = choices.system, choices.model, choices.docs
     messages = ([{"role": "system", "content": args.system}] if args.system else []) + [
         {"role": "user", "content": prompt}
     ]
     engine = _engine(args, paths)
+    engine.use_adapters(choices.adapters)  # checked against the model before anything is generated
+    if choices.adapters:
+        print(f"With adapters: {choices.describe_adapters()}", file=sys.stderr)
+    if args.thinking is None:
+        args.thinking = thinking_choice(choices.settings)
     if args.template:
         engine.set_template(args.template)
     assert engine.model is not None
@@ -144,7 +187,8 @@ def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
         print("Note: this model has no chat template; Hearth formats the chat as ChatML.", file=sys.stderr)
     # The family's recommended sampling, then the flags given: the same rule as the window's.
     family = engine.model.facts.family_key if engine.model.facts else None
-    params = sampling_for(family, {"temperature": args.temperature, "seed": args.seed, "max_tokens": args.max_tokens})
+    flags = {"temperature": args.temperature, "seed": args.seed, "max_tokens": args.max_tokens}
+    params = sampling_for(family, {**choices.settings, **{k: v for k, v in flags.items() if v is not None}})
     citations = None
     if args.docs:
         from desktop.documents import grounded_chat
@@ -164,7 +208,8 @@ def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
     # Ctrl+C stops the answer (even mid-prompt, through llama.cpp's abort callback) and keeps what came.
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
     try:
-        stats = engine.chat(messages, params, lambda text: print(text, end="", flush=True), cancel, args.thinking)
+        stats = engine.chat(messages, params, lambda text: print(text, end="", flush=True), cancel, args.thinking,
+                            choices.adapters)
     finally:
         signal.signal(signal.SIGINT, previous)
     print(flush=True)

@@ -35,6 +35,7 @@ from desktop.ui.engine_bridge import EngineBridge
 from desktop.ui.header import Header
 from desktop.ui.markdown import MarkdownRenderer
 from desktop.ui.model_manager import ModelManagerWindow, ModelServices, create_model_manager
+from desktop.ui.personal_tools import PersonalTools
 from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.settings_panel import SettingsPanel
 from desktop.ui.sidebar import Sidebar
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self._reload_timer.timeout.connect(self._reload_model)
         self._build_menus()
         self._connect()
+        self.personal = PersonalTools(self)  # prompts, assistants, adapters
         self.header.set_models(models, None)
         self.controller.new_conversation()
 

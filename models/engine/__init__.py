@@ -8,6 +8,7 @@ from models.engine.context_window import fit_to_context
 from models.engine.embedding import EmbeddingModel
 from models.engine.engine import Engine
 from models.engine.hardware import supports_gpu_offload
+from models.engine.lora import MAX_SCALE, AdapterChoice, LoadedAdapters, adapter_choices
 from models.engine.output import Pieces
 from models.engine.template_check import (
     Finding,
@@ -25,6 +26,8 @@ from models.engine.worker import EngineWorker
 from models.families import SamplingParams
 
 __all__ = [
+    "MAX_SCALE",
+    "AdapterChoice",
     "CancelToken",
     "EmbeddingModel",
     "Engine",
@@ -32,12 +35,14 @@ __all__ = [
     "EngineWorker",
     "Finding",
     "GenerationStats",
+    "LoadedAdapters",
     "ModelInfo",
     "Pieces",
     "PromptInspection",
     "SamplingParams",
     "Segment",
     "TemplateReport",
+    "adapter_choices",
     "annotate_prompt",
     "bench_messages",
     "check_loaded",
