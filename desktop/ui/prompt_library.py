@@ -164,13 +164,16 @@ class PromptLibraryWindow(QDialog):
     def _on_list_current_changed(self, current: QListWidgetItem | None, previous: QListWidgetItem | None) -> None:
         if self._filling or current is None:
             return
-        if self.save_button.isEnabled() and not self.save():
-            if previous is not None:
-                self._filling = True  # stay on the prompt that could not be saved
-                self.list.setCurrentItem(previous)
-                self._filling = False
-            return
-        self._show(self.library.get(current.data(ID_ROLE)))
+        chosen = current.data(ID_ROLE)
+        if self.save_button.isEnabled():
+            if not self.save():
+                if previous is not None:
+                    self._filling = True  # stay on the prompt that could not be saved
+                    self.list.setCurrentItem(previous)
+                    self._filling = False
+                return
+            self.refresh(select=chosen)  # saving rebuilt the list
+        self._show(self.library.get(chosen))
 
     def _show(self, prompt: SavedPrompt | None) -> None:
         self._filling = True

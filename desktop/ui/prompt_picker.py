@@ -1,7 +1,8 @@
 """`/` in the message box: the prompt library as a list above it. Typing after the `/` filters it,
 Up and Down move, Enter (or Tab) picks, Esc closes; the focus never leaves the message box.
 
-A message that merely starts with `/` still goes out when nothing matches: Enter then sends it.
+A message that merely starts with `/` still goes out when nothing matches: Enter then sends it;
+after Esc the list stays closed until the message box no longer starts with `/`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class PromptPicker(QObject):
         self.list.setUniformItemSizes(True)
         self.list.itemClicked.connect(lambda item: self._pick(item))
         self.list.hide()
+        self._dismissed = False  # Esc closed it for the `/…` being typed
         editor.installEventFilter(self)
         editor.textChanged.connect(self._on_editor_text_changed)
 
@@ -50,8 +52,9 @@ class PromptPicker(QObject):
     def _on_editor_text_changed(self) -> None:
         query = self.query()
         if query is None:
+            self._dismissed = False
             self.hide()
-        else:
+        elif not self._dismissed:
             self.show(query)
 
     def show(self, query: str) -> None:
@@ -110,6 +113,7 @@ class PromptPicker(QObject):
             return super().eventFilter(watched, event)
         key = event.key()  # type: ignore[attr-defined]
         if key == Qt.Key.Key_Escape:
+            self._dismissed = True
             self.hide()
             return True
         if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
