@@ -71,8 +71,8 @@ def _add(args: argparse.Namespace, paths: AppPaths) -> int:
     else:
         fits, reasons = fitting_models(path, models)
         if not fits:
-            why = reasons[0] if reasons else "no model is installed"
-            raise HearthError(f"{path.name} fits none of the installed models ({why})")
+            why = reasons[0].rstrip(".") if reasons else "no model is installed"
+            raise HearthError(f"{path.name} fits none of the installed models ({why}).")
         base_name = fits[0]
         base_path = dict(models)[base_name]
     adapter = AdapterLibrary(paths.models).import_file(path, base_name, base_path)

@@ -8,7 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.text import size_text
 from desktop.ui.model_manager import questions
@@ -36,6 +45,8 @@ class AdaptersPanel(QWidget):
         self.tree.setHeaderLabels(["Model / adapter", "Rank", "Alpha", "Size"])
         self.tree.setRootIsDecorated(True)
         self.tree.setMaximumHeight(150)
+        self.tree.header().setStretchLastSection(False)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.itemSelectionChanged.connect(self._update_buttons)
         self.import_button = QPushButton("Import adapter…", objectName="importAdapterButton",
                                          toolTip="A LoRA adapter GGUF for the selected model (or the first it fits)")
