@@ -1,6 +1,6 @@
 """What switching LoRA adapters costs, measured side by side in one run; prints JSON.
 
-    python -m bench.lora_switch [--rounds N]
+    python -m bench.lora_switch [--rounds N] [--threads N]
 
 Two random rank-16 adapters shaped for the starter model (SmolLM2-135M: 30 layers, 576-wide,
 q/k/v/o and the feed-forward weights), written to a temporary folder.
@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from models.engine import AdapterChoice, Engine, SamplingParams
+from models.engine import AdapterChoice, Engine, EngineSettings, SamplingParams
 from models.library import starter_model_path
 from tests.fixtures.tiny_gguf import TinyAdapterSpec, TinyModelSpec, write_tiny_adapter
 
@@ -42,6 +42,7 @@ def timed_answer(engine: Engine, adapters: list[AdapterChoice]) -> tuple[float, 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, help="default: Hearth's choice for this machine")
     args = parser.parse_args()
     model = starter_model_path()
     assert model is not None, "the starter model is not installed"
@@ -51,7 +52,7 @@ def main() -> None:
                                TinyAdapterSpec(rank=16, alpha=16, targets=TARGETS, seed=seed, weight_scale=0.02))
             for seed, name in ((1, "a"), (2, "b"))
         ]
-        engine = Engine()
+        engine = Engine(EngineSettings(threads=args.threads))
         engine.load(model)
         switch_s, reload_s, with_tps, without_tps = [], [], [], []
         first, second = ([AdapterChoice(path, 1.0)] for path in adapters)

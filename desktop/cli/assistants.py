@@ -100,11 +100,16 @@ def _add(args: argparse.Namespace, store: Any, paths: AppPaths) -> int:
         settings["temperature"] = args.temperature
     if args.lora:
         settings["adapters"] = [settings_entry(spec, paths) for spec in args.lora]
-    if args.model:
+    model = args.model
+    if model:
+        from pathlib import Path
+
         from models.library import resolve_model
 
-        resolve_model(args.model, paths.models)  # a name that matches nothing is refused now, not at chat time
-    assistant = store.assistants.add(args.name, args.system, icon=args.icon, model=args.model, settings=settings,
+        resolved = resolve_model(model, paths.models)  # a name that matches nothing is refused now
+        if Path(model).expanduser().is_file():
+            model = str(resolved)  # a path works from any folder later
+    assistant = store.assistants.add(args.name, args.system, icon=args.icon, model=model, settings=settings,
                                      collections=args.docs, starters=args.starter)
     return emit(args, _row(assistant), [f"Saved the assistant '{assistant.name}'."])
 
