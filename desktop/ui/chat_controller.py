@@ -16,11 +16,13 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.chats import (
     AnswerEvents,
+    Assistant,
     ChatStore,
     Conversation,
     Conversations,
     DeletedMessages,
     Message,
+    NotFoundError,
     SearchHit,
     StoreError,
     group_by_date,
@@ -40,6 +42,7 @@ class ChatController(QObject):
     busy_changed = Signal(bool)  # the shown conversation's answer is being written (or no longer)
     waiting_changed = Signal(str)  # why the shown conversation cannot send now ("" when it can)
     conversation_changed = Signal(object)  # Conversation | None
+    assistant_changed = Signal(object)  # Assistant | None: of the open (or new, unsaved) conversation
     context_used = Signal(int, int)  # tokens used, context length
 
     def __init__(self, store: ChatStore, bridge: EngineBridge, view: ConversationView, sidebar: Sidebar,
@@ -48,6 +51,8 @@ class ChatController(QObject):
         self.store, self.bridge, self.view, self.sidebar = store, bridge, view, sidebar
         self.documents = documents
         self.conversation: Conversation | None = None
+        self.assistant: Assistant | None = None  # the open conversation's, or the new chat's
+        self.assistant_filter: int | None = None  # the sidebar lists only this assistant's chats
         self.answers = Conversations(store, bridge, AnswerEvents(
             started=self._on_answer_started, streamed=self._on_answer_streamed, finished=self._on_answer_finished,
         ))
@@ -74,36 +79,52 @@ class ChatController(QObject):
             self.search(self.sidebar.search_field.text().strip())
             return
         current = self.conversation.id if self.conversation else None
-        groups = group_by_date(self.store.list_conversations(), time.time())
+        listed = self.store.list_conversations()
+        if self.assistant_filter is not None:
+            listed = [c for c in listed if c.assistant_id == self.assistant_filter]
+        groups = group_by_date(listed, time.time())
         # Rebuilding the list costs ~10 ms per 100 chats; most sends and answers change nothing in it.
         shown = (current, [(heading, [(c.id, c.title) for c in items]) for heading, items in groups])
         if shown != self._sidebar_shown:
             self._sidebar_shown = shown
             self.sidebar.set_conversations(groups, current)
 
-    def new_conversation(self) -> None:
-        """An empty conversation; it is saved when its first message is sent."""
+    def new_conversation(self, assistant: Assistant | None = None) -> None:
+        """An empty conversation (with `assistant`); it is saved when its first message is sent."""
         self.conversation = None
+        # Menu actions and buttons connect here too, and pass their `checked` flag.
+        self.assistant = assistant if isinstance(assistant, Assistant) else None
         self.view.clear()
         if self.documents is not None:
             self.documents.show_conversation(None)
         self.conversation_changed.emit(None)
+        self.assistant_changed.emit(self.assistant)
         self.context_used.emit(0, self._context_length())
         self._show_answering()
         self.refresh_sidebar()
 
     def open_conversation(self, conversation_id: int) -> None:
         self.conversation = self.store.get_conversation(conversation_id)
+        self.assistant = self._assistant_of(self.conversation)
         self._show_thread()
         if self.documents is not None:
             self.documents.show_conversation(conversation_id)
         self.conversation_changed.emit(self.conversation)
+        self.assistant_changed.emit(self.assistant)
         self.refresh_sidebar()
 
     def open_message(self, conversation_id: int, message_id: int, words: list[str] | None = None) -> None:
         """A search hit: its conversation, scrolled to the message, the matched words marked."""
         self.open_conversation(conversation_id)
         self.view.scroll_to_message(message_id, words or [])
+
+    def _assistant_of(self, conversation: Conversation) -> Assistant | None:
+        if conversation.assistant_id is None:
+            return None
+        try:
+            return self.store.assistants.get(conversation.assistant_id)
+        except NotFoundError:
+            return None
 
     def rename_conversation(self, conversation_id: int, title: str) -> None:
         self.store.update_conversation(conversation_id, title=title)
@@ -160,8 +181,10 @@ class ChatController(QObject):
     def ensure_conversation(self, title: str, settings: dict[str, Any], system_prompt: str) -> Conversation:
         """The open conversation, created now (with `title`) if it is still a new, empty one."""
         if self.conversation is None:
+            assistant = self.assistant
             self.conversation = self.store.create_conversation(
-                title=title, system_prompt=system_prompt, settings=settings
+                title=title, system_prompt=system_prompt, settings=settings,
+                model=assistant.model if assistant else None, assistant_id=assistant.id if assistant else None,
             )
             if self.documents is not None:
                 self.documents.conversation_created(self.conversation.id)

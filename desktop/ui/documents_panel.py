@@ -7,7 +7,7 @@ Files dropped on a conversation form that conversation's own collection, listed 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +143,19 @@ class DocumentsPanel(QWidget):
             self.docs.call(lambda index: [index.attach(conversation_id, c) for c in pending],
                            lambda _result: self.refresh())
         self._attached = pending
+
+    def tick_collections(self, names: Sequence[str]) -> None:
+        """Tick these collections (by name) for the new chat: an assistant's documents."""
+        wanted = {name.casefold() for name in names}
+        if not wanted:
+            return
+
+        def tick(ids: list[int]) -> None:
+            if self.conversation_id is None:
+                self._pending |= set(ids)
+                self.refresh()
+
+        self.docs.call(lambda index: [c.id for c in index.collections() if c.name.casefold() in wanted], tick)
 
     def refresh(self) -> None:
         conversation = self.conversation_id

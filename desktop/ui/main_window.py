@@ -31,6 +31,7 @@ from desktop.ui.header import Header
 from desktop.ui.markdown import MarkdownRenderer
 from desktop.ui.menus import build_menus
 from desktop.ui.model_manager import ModelManagerWindow, ModelServices, create_model_manager
+from desktop.ui.personal_tools import PersonalTools
 from desktop.ui.privacy_controller import PrivacyController
 from desktop.ui.server_bridge import ServerBridge
 from desktop.ui.settings_dialog import SettingsDialog
@@ -107,6 +108,7 @@ class MainWindow(QMainWindow):
         self._reload_timer.timeout.connect(self._reload_model)
         build_menus(self)
         self._connect()
+        self.personal = PersonalTools(self)  # prompts, assistants, adapters
         self.header.set_models(models, None)
         self._restore_window_state()
 

@@ -139,6 +139,10 @@ class Sidebar(QWidget):
     def conversation_ids(self) -> list[int]:
         return [row.data(0, CONVERSATION_ROLE) for row in self._rows()]
 
+    def add_top_section(self, widget: QWidget) -> None:
+        """A row under the search field (the assistant filter)."""
+        self._layout.insertWidget(self._layout.indexOf(self.search_field) + 1, widget)
+
     def add_section(self, widget: QWidget) -> None:
         """A section under the conversation list (the documents panel), above the undo bar."""
         self._layout.insertWidget(self._layout.indexOf(self.undo_bar), widget)

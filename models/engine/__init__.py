@@ -20,6 +20,7 @@ from models.engine.embedding import EmbeddingModel
 from models.engine.engine import Engine
 from models.engine.hardware import supports_gpu_offload
 from models.engine.import_check import ImportCheck, check_embedding_model, check_import
+from models.engine.lora import MAX_SCALE, AdapterChoice, LoadedAdapters, adapter_choices
 from models.engine.output import Pieces
 from models.engine.template_check import (
     Finding,
@@ -37,6 +38,8 @@ from models.engine.worker import EngineWorker
 from models.families import SamplingParams
 
 __all__ = [
+    "MAX_SCALE",
+    "AdapterChoice",
     "CancelToken",
     "EmbeddingModel",
     "Engine",
@@ -46,6 +49,7 @@ __all__ = [
     "GenerationStats",
     "ImportCheck",
     "KernelChoice",
+    "LoadedAdapters",
     "ModelInfo",
     "Pieces",
     "PromptInspection",
@@ -56,6 +60,7 @@ __all__ = [
     "StepMarker",
     "StepRecord",
     "TemplateReport",
+    "adapter_choices",
     "annotate_prompt",
     "bench_messages",
     "check_embedding_model",

@@ -1,6 +1,8 @@
 """Installed models: the library folder with provenance, discovery of other tools' GGUF files,
-the starter chat and embedding models and telling embedding models from chat models."""
+the starter chat and embedding models, LoRA adapters under their models, and telling embedding
+models from chat models."""
 
+from models.library.adapters import AdapterLibrary, InstalledAdapter, fitting_models
 from models.library.discovery import DiscoveredModel, add_discovered, discover, hf_cache_dir
 from models.library.embedding import chat_models, embedding_models, is_embedding_model
 from models.library.installed import InstalledModel, Library, ModelDetails, ModelFile
@@ -31,7 +33,9 @@ __all__ = [
     "STARTER_PACKAGE",
     "STARTER_SHA256",
     "STARTER_SIZE",
+    "AdapterLibrary",
     "DiscoveredModel",
+    "InstalledAdapter",
     "InstalledModel",
     "Library",
     "ModelDetails",
@@ -40,6 +44,7 @@ __all__ = [
     "chat_models",
     "discover",
     "embedding_models",
+    "fitting_models",
     "hf_cache_dir",
     "installed_models",
     "is_embedding_model",

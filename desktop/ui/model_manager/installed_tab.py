@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop.text import printable
 from desktop.ui.model_manager import formatting, questions
+from desktop.ui.model_manager.adapters_panel import AdaptersPanel
 from desktop.ui.model_manager.discover_panel import DiscoverPanel
 from desktop.ui.model_manager.formatting import (
     EMBEDDING_NOTE,
@@ -178,6 +179,8 @@ class InstalledTab(QWidget):
         details_scroll.setWidget(self.details)
         details_scroll.setMinimumHeight(60)
         self.message = MessageLine()
+        self.adapters_panel = AdaptersPanel(context, lambda: self.models, self.selected_model)
+        self.adapters_panel.adapters_changed.connect(self.library_changed)
         self.discover_panel = DiscoverPanel(context)
         self.discover_panel.model_added.connect(self._on_discover_panel_model_added)
 
@@ -190,6 +193,7 @@ class InstalledTab(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.message)
         layout.addWidget(splitter, 1)
+        layout.addWidget(self.adapters_panel)
         layout.addWidget(self.discover_panel)
         self._update_buttons()
 
@@ -211,6 +215,7 @@ class InstalledTab(QWidget):
         if selected is not None:
             self.select(selected.name)
         self._update_buttons()
+        self.adapters_panel.refresh()
         self._context.tasks.forget(self._inspect_task)
         models, context = tuple(self._models), self._context
         self._inspect_task = context.tasks.run(
