@@ -10,7 +10,6 @@ and `adapters`, a list of {"name", "path", "scale"} for LoRA adapters on the mod
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from desktop.chats.errors import NotFoundError, StoreError
 from desktop.chats.prompts import clean_name, find_by_name
 from desktop.chats.sql_errors import sql_errors
 from desktop.chats.types import Conversation
+from desktop.sqlite_file import sqlite3
 
 if TYPE_CHECKING:
     from desktop.chats.store import ChatStore

@@ -7,7 +7,6 @@ library belongs to the thread that opened the database.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import TypeVar
 
 from desktop.chats.errors import NotFoundError, StoreError
 from desktop.chats.sql_errors import sql_errors
+from desktop.sqlite_file import sqlite3
 
 T = TypeVar("T")
 MAX_NAME_LENGTH = 80
