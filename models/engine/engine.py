@@ -23,15 +23,17 @@ from pathlib import Path
 
 from models.cancel import CancelToken
 from models.engine import cpu_kernels, crash_guard, hardware, llama_log, prompt_lookup
+from models.engine.answer_stats import answer_stats
 from models.engine.context_window import FittedPrompt, fit_to_context
-from models.engine.decode import Cancelled, DecodeError, Decoder, DecodeStats, Sampler
+from models.engine.decode import Cancelled, DecodeError, Decoder, Sampler
 from models.engine.loading import LoadPlan
+from models.engine.lora import AdapterChoice, LoadedAdapters
 from models.engine.native_model import NativeModel
 from models.engine.output import Pieces, Shaper, StopStrings, shaped
 from models.engine.prefix_cache import PrefixCache
 from models.engine.prompt_lookup import PromptLookup
 from models.engine.values import EngineSettings, GenerationStats, ModelInfo, StopReason
-from models.errors import ContextOverflowError, EngineStateError, HearthModelError, TemplateError
+from models.errors import ContextOverflowError, EngineStateError, HearthModelError, ModelFileError, TemplateError
 from models.families import (
     CLOSE,
     OPEN,
@@ -52,6 +54,7 @@ from models.families import (
     unrenderable_message,
 )
 from models.files import GGUFInfo, validate_model
+from models.library import is_embedding_model
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,7 @@ class Engine:
         self._adaptations_logged: set[tuple[str, ...]] = set()
         self._cache = PrefixCache(self.settings.prefix_cache_bytes)
         self._lookup_exact: bool | None = None  # None: not probed yet (models.engine.prompt_lookup)
+        self.adapters: LoadedAdapters | None = None  # LoRA adapters on the loaded model
         self.model: ModelInfo | None = None
 
     # -- loading -------------------------------------------------------------------------
@@ -89,9 +93,12 @@ class Engine:
 
         `template` names a known-good template (models.families.known_templates) to use instead of the
         model's own; `settings`, when given, replace the engine's from now on (context length,
-        threads, GPU offload). A file that fails validation leaves the loaded model in place; once
+        threads, GPU offload). A file that fails validation, or an embedding model (it cannot
+        chat), leaves the loaded model in place; once
         llama.cpp is handed the new file, the old model is gone (two may not fit in memory)."""
         info = validate_model(path)
+        if is_embedding_model(info):  # llama.cpp would load it, then fail at the first answer
+            raise ModelFileError(info.path, "it is an embedding model, used to search your documents, not to chat")
         self.unload()
         if settings is not None:
             self.settings = settings
@@ -111,6 +118,7 @@ class Engine:
             native, decoder = load.open(lines)
         offloaded = llama_log.offloaded_layers(lines)
         self._native, self._decoder, self._gguf = native, decoder, info
+        self.adapters = LoadedAdapters(native.ptr, decoder.ctx, info)
         self._family = family_of(info)
         self._stop_ids = frozenset(native.control_tokens(self._family.stop_tokens if self._family else ()))
         self._special_text = (self._family is not None and self._family.reasoning == "harmony") or bool(
@@ -165,6 +173,9 @@ class Engine:
         return self.model
 
     def unload(self) -> None:
+        if self.adapters is not None:
+            self.adapters.close()  # before the model they belong to is freed
+        self.adapters = None
         if self._decoder is not None:
             self._decoder.close()
         if self._native is not None:
@@ -258,6 +269,14 @@ class Engine:
         reserve = min(max_tokens or DEFAULT_ANSWER_RESERVE, n_ctx // 4)
         return fit_to_context(messages, lambda m: self.render(m, thinking), self.tokenize, n_ctx, reserve)
 
+    def use_adapters(self, adapters: Sequence[AdapterChoice]) -> None:
+        """Answer with these LoRA adapters from now on (models.engine.lora). The base model stays
+        loaded; prompts evaluated with other adapters are not reused."""
+        self._require()
+        assert self.adapters is not None
+        if self.adapters.apply(adapters):
+            self.forget_evaluated()
+
     def _shaper(self, prompt: str) -> Shaper | None:
         """What turns this model's output into the app's `<think>…</think>answer` form."""
         if self._family is not None and self._family.reasoning == "harmony":
@@ -290,15 +309,18 @@ class Engine:
         on_text: Callable[[str], None] = lambda _text: None,
         cancel: CancelToken | None = None,
         thinking: bool | None = None,
+        adapters: Sequence[AdapterChoice] = (),
         quotes_sources: bool | None = None,
     ) -> GenerationStats:
         """Stream the answer to `messages` into `on_text`; return how it went. Reasoning arrives
         as a leading `<think>…</think>` block, whatever the family's own markup. `quotes_sources`
         says the answer will quote its prompt (documents, code to edit): prompt lookup pays
-        there (None: decided from the prompt, see `_prompt_lookup`)."""
+        there (None: decided from the prompt, see `_prompt_lookup`). `adapters`: the LoRA
+        adapters to answer with (none: the base model alone)."""
         params = params or SamplingParams()
         template = self._require()[2]
         started = time.perf_counter()
+        self.use_adapters(adapters)
         prompt = self.prepare_prompt(messages, params.max_tokens, thinking)
         lookup = self._prompt_lookup(prompt, quotes_sources)
         stops = (*template.stop_strings, *params.stop)
@@ -317,6 +339,7 @@ class Engine:
         params = params or SamplingParams()
         n_ctx = self._require()[1].n_ctx
         started = time.perf_counter()
+        self.use_adapters(())  # the API's completions answer with the base model
         tokens = self.tokenize(text)
         if len(tokens) >= n_ctx:
             raise ContextOverflowError(f"The prompt is {len(tokens)} tokens; this model's context holds {n_ctx}.")
@@ -384,25 +407,4 @@ class Engine:
             tail = shaper.feed(tail) + shaper.flush()
         if tail and reason != "cancelled":
             on_text(tail)
-        return _stats(decoder.stats, prompt, generated, started, first_token_at, reason)
-
-def _stats(
-    decoded: DecodeStats, prompt: FittedPrompt, generated: int, started: float, first_token_at: float,
-    reason: StopReason,
-) -> GenerationStats:
-    finished = time.perf_counter()
-    # Wall clock from the first token to the last: the rate the user sees, Python included.
-    gen_seconds = finished - first_token_at if first_token_at else 0.0
-    return GenerationStats(
-        prompt_tokens=len(prompt.tokens),
-        evaluated_prompt_tokens=decoded.evaluated_tokens,
-        generated_tokens=generated,
-        time_to_first_token_s=(first_token_at - started) if first_token_at else 0.0,
-        prompt_tokens_per_s=decoded.prompt_tokens_per_s,
-        generation_tokens_per_s=(generated - 1) / gen_seconds if generated > 1 and gen_seconds > 0 else 0.0,
-        total_s=finished - started,
-        stop_reason=reason,
-        dropped_messages=prompt.dropped,
-        drafted_tokens=decoded.drafted,
-        accepted_tokens=decoded.accepted,
-    )
+        return answer_stats(decoder.stats, prompt, generated, started, first_token_at, reason)
