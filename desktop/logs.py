@@ -8,6 +8,7 @@ and to which model or file; conversation and document text is never logged. A fa
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import logging
 import logging.handlers
@@ -58,21 +59,35 @@ def configure_file_logging(logs_dir: Path, level: int = logging.INFO) -> Path | 
     return path
 
 
-def log_native_crashes(logs_dir: Path) -> Path:
+def log_native_crashes(logs_dir: Path) -> Path | None:
     """From now on a fatal signal (SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE) writes every
-    thread's stack into the log file before the process dies.
+    thread's stack into the log file before the process dies. When the log cannot be written
+    (a full disk, a read-only data folder) the stack goes to stderr instead and None is
+    returned: a crash log is never a reason not to answer.
 
     faulthandler writes to a file descriptor of its own, opened for appending: the logging
     handler's stream is replaced when the log rotates, and a descriptor closed under
     faulthandler could be reused by a database file. After a rotation the stack lands in the
     file that holds this process's start line (`fatal_error` finds it there)."""
     global _native_log
-    private_folder(logs_dir)
     path = log_file(logs_dir)
-    handle = open_private(path, "a", encoding="utf-8")  # kept open for faulthandler, on purpose
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-    handle.write(f"{stamp} INFO MainThread {__name__}: {_STARTED.format(pid=os.getpid())}\n")
-    handle.flush()
+    handle: IO[Any] | None = None
+    try:
+        private_folder(logs_dir)
+        handle = open_private(path, "a", encoding="utf-8")  # kept open for faulthandler, on purpose
+        handle.write(f"{stamp} INFO MainThread {__name__}: {_STARTED.format(pid=os.getpid())}\n")
+        handle.flush()
+    except OSError as exc:
+        if handle is not None:
+            with contextlib.suppress(OSError):
+                handle.close()
+        with contextlib.suppress(OSError):
+            if path.stat().st_size == 0:
+                path.unlink()  # opened but never written: leave nothing behind on a full disk
+        logging.getLogger(__name__).warning("Cannot log crashes to %s (%s); they go to stderr", path, exc)
+        faulthandler.enable(all_threads=True)
+        return None
     faulthandler.enable(file=handle, all_threads=True)
     previous, _native_log = _native_log, handle
     if previous is not None:

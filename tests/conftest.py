@@ -10,6 +10,7 @@ import pytest
 from desktop import sqlite_file
 from models.engine import Engine
 from models.library import INSTALL_HINT, starter_model_path
+from tests.fixtures.openai_clients import close_all
 from tests.fixtures.tiny_gguf import TinyModelSpec, write_tiny_model
 
 
@@ -21,6 +22,12 @@ def hearth_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     return home
+
+
+@pytest.fixture(autouse=True)
+def openai_clients_closed() -> Iterator[None]:
+    yield
+    close_all()
 
 
 @pytest.fixture(autouse=True)

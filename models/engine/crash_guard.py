@@ -32,6 +32,7 @@ import psutil
 
 from models.engine import cpu_kernels
 from models.engine.values import EngineSettings, ModelInfo
+from models.private import write_private
 
 if TYPE_CHECKING:
     from models.engine.engine import Engine
@@ -78,7 +79,7 @@ class StepRecord:
 
     def save(self, path: Path) -> None:
         """Write the record to `path` (atomically, readable by the user only)."""
-        _write_private(path, json.dumps(asdict(self), indent=2))
+        write_private(path, json.dumps(asdict(self), indent=2))
 
     @classmethod
     def load(cls, path: Path) -> StepRecord | None:
@@ -116,16 +117,6 @@ def _process_started() -> float:
         return 0.0
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write `text` to `path` atomically (temporary file, then rename), readable by the user only."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    temporary.replace(path)
-
-
 class StepMarker:
     """The marker file of this process in `folder` (the app's data folder decides where)."""
 
@@ -152,7 +143,7 @@ class StepMarker:
         """The marker says `record` while the block runs; a Python exception ends the step too
         (it is not a crash). A marker that cannot be written never stops the step."""
         try:
-            _write_private(self.path, json.dumps(asdict(record)))
+            write_private(self.path, json.dumps(asdict(record)))
         except OSError as exc:
             if not self._warned:
                 self._warned = True
@@ -233,7 +224,7 @@ class SafeModeMemory:
         return entries
 
     def _write(self, entries: dict[str, SafeModeEntry]) -> None:
-        _write_private(self.path, json.dumps({"models": {k: asdict(v) for k, v in entries.items()}}, indent=2))
+        write_private(self.path, json.dumps({"models": {k: asdict(v) for k, v in entries.items()}}, indent=2))
 
     def get(self, model: Path) -> SafeModeEntry | None:
         key = model_key(model)

@@ -17,6 +17,7 @@ import openai
 import pytest
 
 from tests.e2e.test_cli import HEARTH, hearth
+from tests.fixtures.openai_clients import openai_client
 from tests.fixtures.tiny_gguf import write_tiny_model
 
 SERVING = re.compile(r"Serving (\S+) at (http://\S+/v1)")
@@ -71,7 +72,7 @@ def test_serve_answers_on_loopback_even_offline_and_logs_numbers_only(tmp_path: 
     try:
         name, url = server.wait_for(SERVING).groups()
         assert name == "tiny" and url.startswith("http://127.0.0.1:")
-        api = openai.OpenAI(base_url=url, api_key="unused", max_retries=0)
+        api = openai_client(url, "unused")
         answer = api.chat.completions.create(model=name, messages=[{"role": "user", "content": SECRET}], max_tokens=3)
         assert answer.usage is not None and answer.usage.completion_tokens == 3
         server.wait_for(re.compile(r"POST /v1/chat/completions 200 .*completion=3 tokens"))
@@ -100,8 +101,8 @@ def test_the_network_needs_a_key_made_once_and_shown_once(tmp_path: Path, hearth
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
         local = url.replace(url.split("/")[2].split(":")[0], "127.0.0.1")
         with pytest.raises(openai.AuthenticationError):
-            openai.OpenAI(base_url=local, api_key="guess", max_retries=0).models.list()
-        assert [m.id for m in openai.OpenAI(base_url=local, api_key=key, max_retries=0).models.list()] == ["tiny"]
+            openai_client(local, "guess").models.list()
+        assert [m.id for m in openai_client(local, key).models.list()] == ["tiny"]
     finally:
         assert server.stop()[0] == 0
     again = Serving("-m", str(model), "--host", "0.0.0.0", "--port", "0")

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.ui.main_window import MainWindow
 from desktop.ui.server_bridge import OFFLINE_NOTICE
+from tests.fixtures.openai_clients import openai_client
 
 LONG = 60_000
 
@@ -43,7 +44,7 @@ def test_the_server_serves_the_windows_model_while_the_window_answers(window: Ma
     assert window.server.url == f"http://127.0.0.1:{port}/v1"
     qtbot.waitUntil(lambda: window.header.server_label.text() == "Local server: idle", timeout=LONG)
     assert window.settings_file_settings().server_enabled
-    api = openai.OpenAI(base_url=window.server.url, api_key="unused", max_retries=0, timeout=LONG / 1000)
+    api = openai_client(window.server.url, "unused", timeout=LONG / 1000)
 
     # The window's own answer holds the engine (the tiny model streams until its 8k context is
     # full); a request from another app waits its turn, and the header says so.
@@ -90,8 +91,8 @@ def test_the_local_network_needs_a_key_shown_once(window: MainWindow, qtbot: QtB
     assert window.server.running and window.server.url is not None
     local = f"http://127.0.0.1:{window.server.url.rsplit(':', 1)[1]}"
     with pytest.raises(openai.AuthenticationError):
-        openai.OpenAI(base_url=local, api_key="guess", max_retries=0).models.list()
-    assert openai.OpenAI(base_url=local, api_key=key, max_retries=0).models.list().data[0].id == "tiny-a"
+        openai_client(local, "guess").models.list()
+    assert openai_client(local, key).models.list().data[0].id == "tiny-a"
 
     again = window.open_settings()
     assert again.server is not None
@@ -109,14 +110,14 @@ def test_offline_mode_keeps_the_server_on_this_computer(window: MainWindow, qtbo
     window.apply_settings(window.settings.with_changes(offline=True, server_enabled=True, server_port=port,
                                                        server_network=True))
     assert window.server.url == f"http://127.0.0.1:{port}/v1" and window.server.notice == OFFLINE_NOTICE
-    assert openai.OpenAI(base_url=window.server.url, api_key="x", max_retries=0).models.list().data[0].id == "tiny-a"
+    assert openai_client(window.server.url, "x").models.list().data[0].id == "tiny-a"
 
 
 def test_a_request_may_switch_the_windows_model_when_allowed(window: MainWindow, qtbot: QtBot) -> None:
     assert window.server is not None
     switch_on(window, free_port(), allow_switch=True)
     assert window.server.url is not None
-    api = openai.OpenAI(base_url=window.server.url, api_key="x", max_retries=0, timeout=LONG / 1000)
+    api = openai_client(window.server.url, "x", timeout=LONG / 1000)
     with qtbot.waitSignal(window.bridge.model_loaded, timeout=LONG):
         answer = api.chat.completions.create(model="tiny-b", messages=[{"role": "user", "content": "hi"}],
                                              max_tokens=2)

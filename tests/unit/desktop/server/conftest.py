@@ -11,6 +11,7 @@ import pytest
 
 from desktop.server import LocalServer, ServerConfig
 from models.engine import Engine, EngineSettings, EngineWorker, ModelInfo
+from tests.fixtures.openai_clients import openai_client
 from tests.fixtures.tiny_gguf import TinyModelSpec, write_tiny_model
 
 LONG = 240.0  # the machine may be shared and slow: wait for conditions, generously
@@ -69,7 +70,8 @@ def serve(models_dir: Path) -> Iterator[Callable[..., LocalServer]]:
 
 
 def client(server: LocalServer, key: str = "unused", **options: object) -> openai.OpenAI:
-    return openai.OpenAI(base_url=server.url, api_key=key, max_retries=0, timeout=LONG, **options)  # type: ignore[arg-type]
+    assert server.url is not None
+    return openai_client(server.url, key, timeout=LONG, **options)
 
 
 @pytest.fixture(scope="session")

@@ -30,8 +30,9 @@ HOSTILE = {
     "replace": ("{{ ('a' * 1000000) | replace('a', 'a' * 1000) }}", "replace filter"),
     "join": ("{% set l = ['x' * 8000000] * 8000000 %}{{ l | join }}", "join filter"),
     "tojson": ("{{ messages | tojson(indent=100000000) }}", "tojson filter"),
+    # Stopped by whichever budget runs out first: steps on a fast machine, seconds on a slow one.
     "nested range loops": ("{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}x",
-                           "longer than"),
+                           "rendering took "),
     "lipsum(10**7)": ("{{ lipsum(10**7) }}", "'lipsum' is undefined"),
     "division by zero": ("{{ 1 / 0 }}", "ZeroDivisionError"),
     "overflow": ("{{ 10.0 ** 400 }}", "OverflowError"),
@@ -56,7 +57,7 @@ def test_a_template_stopped_once_is_not_given_its_seconds_again() -> None:
     with pytest.raises(TemplateError):
         template.render(HI)
     started = time.monotonic()
-    with pytest.raises(TemplateError, match="longer than"):
+    with pytest.raises(TemplateError, match="rendering took "):
         template.render(HI)
     assert time.monotonic() - started < 0.5
 
