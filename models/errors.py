@@ -64,3 +64,7 @@ class DiskSpaceError(DownloadError):
 
 class LibraryError(HearthModelError):
     """The model library cannot do what was asked (a duplicate, a missing file, a bad import)."""
+
+
+class RemoteError(HearthModelError):
+    """A remote engine (an OpenAI-compatible server elsewhere) could not answer what was asked."""
