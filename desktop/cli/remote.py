@@ -88,7 +88,8 @@ def _add(args: argparse.Namespace, paths: AppPaths) -> int:
     where = {"keychain": "; its key is in the keychain", "file": "; its key is in a private file (no keychain here)",
              None: ""}[endpoint.key]
     notice(f"Saved {endpoint.name}: {endpoint.url}{where}.")
-    listing = next(item for item in list_remote_models(endpoints, _offline(paths)) if item.endpoint.name == endpoint.name)
+    listings = list_remote_models(endpoints, _offline(paths))
+    listing = next(item for item in listings if item.endpoint.name == endpoint.name)
     if listing.problem:
         notice(f"Note: its models cannot be listed now: {listing.problem}")
     rows = [_row(listing)]

@@ -47,7 +47,9 @@ def parse_remote_ref(text: str) -> RemoteModelRef:
     body = text[len(PREFIX):] if text.startswith(PREFIX) else text
     name, slash, model = body.partition("/")
     if not slash or not name or not model.strip():
-        raise HearthError(f"'{text}' names no remote model; write remote:ENDPOINT/MODEL, e.g. remote:gpu/llama-3.3-70b.")
+        raise HearthError(
+            f"'{text}' names no remote model; write remote:ENDPOINT/MODEL, e.g. remote:gpu/llama-3.3-70b."
+        )
     return RemoteModelRef(name, model)
 
 

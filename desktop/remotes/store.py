@@ -9,6 +9,7 @@ of its own, so that copying or sharing the settings never copies a key.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from dataclasses import dataclass
@@ -144,10 +145,8 @@ class RemoteEndpoints:
 
     def _forget_key(self, name: str) -> None:
         if _keychain_usable():
-            try:
+            with contextlib.suppress(keyring.errors.KeyringError):  # not there
                 keyring.delete_password(KEYCHAIN_SERVICE, name)
-            except keyring.errors.KeyringError:
-                pass  # not there
         keys = self._file_keys()
         if name in keys:
             del keys[name]
@@ -158,7 +157,9 @@ class RemoteEndpoints:
             raw = json.loads(self._keys_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        return {k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(raw, dict) else {}
+        if not isinstance(raw, dict):
+            return {}
+        return {k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)}
 
     def _write_file_keys(self, keys: dict[str, str]) -> None:
         if keys or self._keys_path.exists():

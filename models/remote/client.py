@@ -11,6 +11,7 @@ message or log line ever carries it.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import logging
@@ -119,7 +120,9 @@ class RemoteClient:
             except Cancelled:
                 return None
 
-    def _stream_once(self, body: bytes, model: str, on_piece: Callable[[Piece], None], cancel: CancelToken) -> str | None:
+    def _stream_once(
+        self, body: bytes, model: str, on_piece: Callable[[Piece], None], cancel: CancelToken
+    ) -> str | None:
         with self._request("POST", "/chat/completions", body, self.timeouts.first_token_s, model, cancel) as (
             sock, response
         ):
@@ -194,7 +197,8 @@ class RemoteClient:
         except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             raise RemoteError(f"{self.host} answered with something that is not a chat answer.") from None
         finish = choice.get("finish_reason") if isinstance(choice.get("finish_reason"), str) else None
-        on_piece(Piece(content=content, reasoning=reasoning, finish_reason=finish, usage=Usage.from_json(body.get("usage"))))
+        usage = Usage.from_json(body.get("usage"))
+        on_piece(Piece(content=content, reasoning=reasoning, finish_reason=finish, usage=usage))
         return finish
 
     # -- the connection --------------------------------------------------------------------
@@ -210,15 +214,15 @@ class RemoteClient:
         connection = self._connection()
         response: http.client.HTTPResponse | None = None
         finished = threading.Event()
-        if cancel is not None:
-            threading.Thread(target=_close_when_cancelled, args=(connection, cancel, finished),
-                             name="hearth-remote-stop", daemon=True).start()
         try:
             try:
                 connection.connect()
-                sock = connection.sock
+                sock = connection.sock  # kept: http.client lets go of it once a response says "close"
                 assert isinstance(sock, socket.socket)
                 sock.settimeout(read_timeout_s)
+                if cancel is not None:
+                    threading.Thread(target=_close_when_cancelled, args=(sock, cancel, finished),
+                                     name="hearth-remote-stop", daemon=True).start()
                 headers = {"Accept": "application/json, text/event-stream", "User-Agent": USER_AGENT}
                 if body is not None:
                     headers["Content-Type"] = "application/json"
@@ -310,16 +314,13 @@ def _read_capped(response: http.client.HTTPResponse, limit: int, what: str) -> b
     return body
 
 
-def _close_when_cancelled(connection: http.client.HTTPConnection, cancel: CancelToken, finished: threading.Event) -> None:
+def _close_when_cancelled(sock: socket.socket, cancel: CancelToken, finished: threading.Event) -> None:
     """Stop = close the stream: a blocked read returns at once, and the server sees its client go."""
     while not finished.is_set():
         if cancel.wait(0.05):
-            sock = connection.sock
-            if sock is not None:
-                try:
+            if not finished.is_set():
+                with contextlib.suppress(OSError):  # closed meanwhile
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
             return
 
 

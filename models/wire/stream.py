@@ -200,7 +200,8 @@ def read_model_list(body: bytes) -> list[ListedModel]:
         if _CONTROL.search(model_id) or model_id in seen:
             continue
         seen.add(model_id)
-        meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
+        raw_meta = entry.get("meta")
+        meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
         context = (_positive_int(entry.get("max_model_len")) or _positive_int(entry.get("context_length"))
                    or _positive_int(meta.get("n_ctx")) or _positive_int(meta.get("n_ctx_train")))
         owner = entry.get("owned_by")
