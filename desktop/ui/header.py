@@ -1,4 +1,5 @@
-"""Above the conversation: the model selector, its loading bar, the context gauge, panel toggle."""
+"""Above the conversation: the model selector (local models, then remote ones with a "remote · host"
+badge), its loading bar, the context gauge, panel toggle."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
+REMOTE_BADGE = "remote · {host}"
+
 
 class Header(QWidget):
     model_chosen = Signal(Path)
+    remote_model_chosen = Signal(str)  # remote:NAME/MODEL
     settings_toggled = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -17,6 +21,9 @@ class Header(QWidget):
         self.model_selector = QComboBox(objectName="modelSelector", toolTip="Model (Ctrl+K)")
         self.model_selector.setMinimumContentsLength(28)
         self.model_selector.activated.connect(self._on_model_selector_activated)
+        self._local: list[tuple[str, Path]] = []
+        self._remote: list[tuple[str, str, str]] = []  # model id, remote:NAME/MODEL, host
+        self._current: Path | str | None = None
         self.loading_bar = QProgressBar(objectName="loadingBar", maximumWidth=140, textVisible=False)
         self.loading_bar.setRange(0, 0)  # llama.cpp gives no load progress worth trusting: a busy bar
         self.loading_bar.hide()
@@ -43,15 +50,35 @@ class Header(QWidget):
         layout.addWidget(self.context_gauge)
         layout.addWidget(self.settings_button)
 
-    def set_models(self, models: list[tuple[str, Path]], current: Path | None) -> None:
-        self.model_selector.blockSignals(True)
-        self.model_selector.clear()
+    def set_models(self, models: list[tuple[str, Path]], current: Path | str | None) -> None:
+        """The local models (and the remote ones last given), `current` selected: a path, or a
+        remote model's reference."""
+        self._local, self._current = list(models), current
+        selector = self.model_selector
+        selector.blockSignals(True)
+        selector.clear()
         for name, path in models:
-            self.model_selector.addItem(name, path)
-            self.model_selector.setItemData(self.model_selector.count() - 1, str(path), 3)  # tooltip role
-        index = next((i for i, (_n, p) in enumerate(models) if p == current), -1)
-        self.model_selector.setCurrentIndex(index)
-        self.model_selector.blockSignals(False)
+            selector.addItem(name, path)
+            selector.setItemData(selector.count() - 1, str(path), 3)  # tooltip role
+        if self._remote and models:
+            selector.insertSeparator(selector.count())
+        for model_id, ref, host in self._remote:
+            selector.addItem(f"{model_id}  ·  {REMOTE_BADGE.format(host=host)}", ref)
+            selector.setItemData(selector.count() - 1, f"Answers come from {host}; your messages are sent there", 3)
+        key = str(current) if current is not None else None
+        index = next((i for i in range(selector.count())
+                      if selector.itemData(i) is not None and str(selector.itemData(i)) == key), -1)
+        selector.setCurrentIndex(index)
+        selector.blockSignals(False)
+
+    @property
+    def local_models(self) -> list[tuple[str, Path]]:
+        return list(self._local)
+
+    def set_remote_models(self, models: list[tuple[str, str, str]]) -> None:
+        """The remote models to offer: (model id, remote:NAME/MODEL, host) each."""
+        self._remote = list(models)
+        self.set_models(self._local, self._current)
 
     def set_loading(self, name: str | None) -> None:
         self.loading_bar.setVisible(name is not None)
@@ -69,6 +96,8 @@ class Header(QWidget):
         self.context_gauge.setValue(min(used, total))
 
     def _on_model_selector_activated(self, index: int) -> None:
-        path = self.model_selector.itemData(index)
-        if path is not None:
-            self.model_chosen.emit(Path(path))
+        data = self.model_selector.itemData(index)
+        if isinstance(data, str) and data.startswith("remote:"):
+            self.remote_model_chosen.emit(data)
+        elif data is not None:
+            self.model_chosen.emit(Path(data))

@@ -18,6 +18,7 @@ from tests.e2e.test_cli import QUESTION, hearth
 from tests.fixtures.remote_engines import FakeServer, chunk, fake_engine, hearth_engine, models_list, streams
 
 KEY = "sk-remote-test-4f9a1c"
+STARTER = "SmolLM2-135M-Instruct.Q4_1"  # the id Hearth's server lists the starter under
 
 
 @pytest.fixture(scope="module")
@@ -50,15 +51,15 @@ def test_add_list_chat_and_remove_a_remote_hearth(starter_served: LocalServer, t
                                                   hearth_home: Path) -> None:
     added = hearth("models", "remote", "add", "box", str(starter_served.url), "--api-key-file", key_file(tmp_path))
     assert added.returncode == 0, added.stderr
-    assert "remote:box/SmolLM2-135M-Instruct.Q4_1" in added.stdout and "Saved box" in added.stderr
+    assert f"remote:box/{STARTER}" in added.stdout and "Saved box" in added.stderr
 
     listed = hearth("models", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     remote = [row for row in json.loads(listed.stdout) if row.get("origin") == "remote"]
-    assert any(row["name"] == "remote:box/SmolLM2-135M-Instruct.Q4_1" and row["host"].startswith("127.0.0.1:") for row in remote)
+    assert any(row["name"] == f"remote:box/{STARTER}" and row["host"].startswith("127.0.0.1:") for row in remote)
     assert "remote · 127.0.0.1:" in hearth("models", "list").stdout
 
-    answer = hearth("chat", "-m", "remote:box/SmolLM2-135M-Instruct.Q4_1", "--temperature", "0", "--seed", "1", "--max-tokens", "8",
+    answer = hearth("chat", "-m", f"remote:box/{STARTER}", "--temperature", "0", "--seed", "1", "--max-tokens", "8",
                     "--stats", QUESTION)
     assert answer.returncode == 0, answer.stderr
     assert "Paris" in answer.stdout and "tok/s" in answer.stderr and "tok/s" not in answer.stdout

@@ -50,7 +50,8 @@ def test_error_bodies_of_every_shape() -> None:
 
 
 def test_model_lists_keep_usable_ids_and_their_context() -> None:
-    body = b'{"data": [{"id": "a", "meta": {"n_ctx_train": 4096}}, {"id": "a"}, {"id": ""}, {"id": "b", "max_model_len": 8192}]}'
+    body = (b'{"data": [{"id": "a", "meta": {"n_ctx_train": 4096}}, {"id": "a"}, {"id": ""},'
+            b' {"id": "b", "max_model_len": 8192}]}')
     assert [(m.id, m.context_length) for m in read_model_list(body)] == [("a", 4096), ("b", 8192)]
     with pytest.raises(MalformedStreamError, match="no 'data' list"):
         read_model_list(b'{"models": []}')

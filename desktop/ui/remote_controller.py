@@ -1,0 +1,87 @@
+"""The window's side of remote models: choosing one in the header or the model manager, saying in
+the header where the prompt goes, and following offline mode.
+
+Choosing a remote model does not unload the local one (it stays ready for the next local
+choice); loading a local model hands the conversation back to the local engine.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.remotes import RemoteListing
+from desktop.ui.composer import Composer
+from desktop.ui.conversation_view import ConversationView
+from desktop.ui.header import Header
+from desktop.ui.remote_models import AnswerRouter, RemoteModels
+from models.errors import HearthModelError
+
+log = logging.getLogger(__name__)
+
+
+def where_it_goes(host: str) -> str:
+    return f"Answers come from {host}; your messages and attached passages are sent there."
+
+
+class RemoteController(QObject):
+    changed = Signal(object)  # the remote:NAME/MODEL now answering, or None
+
+    def __init__(self, remote: RemoteModels, router: AnswerRouter, header: Header, composer: Composer,
+                 view: ConversationView, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.remote, self.router, self.header, self.composer, self.view = remote, router, header, composer, view
+        self.current: str | None = None
+        remote.listed.connect(self._on_remote_listed)
+        header.remote_model_chosen.connect(self.use)
+
+    def use(self, ref: str) -> bool:
+        """Answer with `remote:NAME/MODEL` from now on; False (and the reason shown) when it cannot."""
+        try:
+            engine = self.remote.engine_for(ref)
+        except HearthModelError as exc:
+            self.view.show_error(str(exc))
+            self.header.set_models(self.header.local_models, self.current)
+            return False
+        self.router.remote = engine
+        self.router.remote_context = self.remote.context_of(ref)
+        self.current = ref
+        self.header.set_models(self.header.local_models, ref)
+        self.header.status_label.setText(where_it_goes(engine.host))
+        self.header.status_label.setToolTip("Remote model: the answer is computed on that machine, not this one")
+        self.header.set_context(self.header.context_gauge.value(), self.router.context_length)
+        self.composer.set_ready(True)
+        self.composer.input.setFocus()
+        self.changed.emit(ref)
+        return True
+
+    def drop(self) -> None:
+        """A local model was chosen: the local engine answers again."""
+        if self.current is not None:
+            self.router.remote = None
+            self.router.remote_context = None
+            self.current = None
+            self.header.status_label.setToolTip("")
+            self.changed.emit(None)
+
+    def set_offline(self, offline: bool) -> None:
+        """Offline mode switched: endpoints are listed again, and the chosen model is asked through
+        a client that knows (offline, only loopback endpoints answer)."""
+        self.remote.set_offline(offline)
+        if self.current is not None:
+            self.use(self.current)
+
+    def refresh(self) -> None:
+        if self.remote.endpoints.all():
+            self.remote.refresh()
+
+    def _on_remote_listed(self, listings: list[RemoteListing]) -> None:
+        entries = [(model.id, ref, listing.host) for listing in listings
+                   for model, ref in zip(listing.models, listing.refs(), strict=True)]
+        if self.current is not None and self.current not in [ref for _id, ref, _host in entries]:
+            # still chosen (an endpoint down for a moment must not switch models under the user)
+            parsed = self.current.split("/", 1)
+            entries.append((parsed[1] if len(parsed) > 1 else self.current, self.current,
+                            self.router.remote.host if self.router.remote else "?"))
+        self.header.set_remote_models(entries)
