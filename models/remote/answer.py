@@ -109,7 +109,7 @@ class _Stream:
             text += piece.reasoning if self._thinking else ""
         if piece.content:
             if self._thinking:
-                text, self._thinking = text + "</think>\n\n", False
+                text, self._thinking = text + "</think>", False  # the history sent back begins at the answer
             text += piece.content
         if text:
             if self.first_at is None:

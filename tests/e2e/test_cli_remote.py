@@ -86,7 +86,7 @@ def test_max_tokens_and_seed_reach_the_engine(engine: FakeServer, hearth_home: P
     result = hearth("chat", "-m", "remote:gpu/llama-3.3-70b", "--max-tokens", "5", "--seed", "9",
                     "--temperature", "0.3", "hello")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "<think>Thinking.</think>\n\nDone.\n"
+    assert result.stdout == "<think>Thinking.</think>Done.\n"
     sent = json.loads(engine.requests[-1][3])
     assert (sent["max_tokens"], sent["seed"], sent["temperature"]) == (5, 9, 0.3)
 

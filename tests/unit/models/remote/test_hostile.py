@@ -50,11 +50,11 @@ def test_reasoning_content_and_ollama_reasoning_become_think_sections(engine: Fa
         chunk(reasoning="Let me"), chunk(reasoning=" think."), chunk("Four."), chunk(finish="stop"),
         usage={"prompt_tokens": 9, "completion_tokens": 3})
     text, stats = ask(client(engine))
-    assert text == "<think>Let me think.</think>\n\nFour."
+    assert text == "<think>Let me think.</think>Four."
     assert stats.generated_tokens == 3 and stats.prompt_tokens == 9  # type: ignore[attr-defined]
     engine.scripts["/v1/chat/completions"] = streams(chunk(reasoning="Hmm", reasoning_field="reasoning"),
                                                      chunk("Yes", finish="stop"), done=False)
-    assert ask(client(engine))[0] == "<think>Hmm</think>\n\nYes"  # and no [DONE]: a finish reason ends it
+    assert ask(client(engine))[0] == "<think>Hmm</think>Yes"  # and no [DONE]: a finish reason ends it
 
 
 def test_the_key_goes_in_the_header_and_the_request_carries_the_settings(engine: FakeServer) -> None:
