@@ -63,8 +63,10 @@ class Header(QWidget):
         if self._remote and models:
             selector.insertSeparator(selector.count())
         for model_id, ref, host in self._remote:
-            selector.addItem(f"{model_id}  ·  {REMOTE_BADGE.format(host=host)}", ref)
-            selector.setItemData(selector.count() - 1, f"Answers come from {host}; your messages are sent there", 3)
+            short = model_id.rsplit("/", 1)[-1] or model_id  # "Qwen/Qwen3-32B": the badge matters more
+            selector.addItem(f"{short} · {REMOTE_BADGE.format(host=host)}", ref)
+            selector.setItemData(selector.count() - 1, f"{model_id}: answers come from {host}; "
+                                 "your messages are sent there", 3)
         key = str(current) if current is not None else None
         index = next((i for i in range(selector.count())
                       if selector.itemData(i) is not None and str(selector.itemData(i)) == key), -1)

@@ -7,13 +7,14 @@ choice); loading a local model hands the conversation back to the local engine.
 
 from __future__ import annotations
 
+import html
 import logging
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop.remotes import RemoteListing
 from desktop.ui.composer import Composer
-from desktop.ui.conversation_view import ConversationView
+from desktop.ui.conversation_view import EMPTY_TEXT, ConversationView
 from desktop.ui.header import Header
 from desktop.ui.remote_models import AnswerRouter, RemoteModels
 from models.errors import HearthModelError
@@ -23,6 +24,16 @@ log = logging.getLogger(__name__)
 
 def where_it_goes(host: str) -> str:
     return f"Answers come from {host}; your messages and attached passages are sent there."
+
+
+def where_it_goes_short(host: str) -> str:
+    return f"Answers from {host}: your messages go there"
+
+
+def remote_empty_text(host: str) -> str:
+    """The empty conversation's promise, made true for a remote model."""
+    return (f"<h2>Start a conversation</h2><p>A remote model answers: what you write is sent to "
+            f"{html.escape(host)}. Your chats stay on this computer.</p>")
 
 
 class RemoteController(QObject):
@@ -48,9 +59,10 @@ class RemoteController(QObject):
         self.router.remote_context = self.remote.context_of(ref)
         self.current = ref
         self.header.set_models(self.header.local_models, ref)
-        self.header.status_label.setText(where_it_goes(engine.host))
-        self.header.status_label.setToolTip("Remote model: the answer is computed on that machine, not this one")
+        self.header.status_label.setText(where_it_goes_short(engine.host))
+        self.header.status_label.setToolTip(where_it_goes(engine.host))
         self.header.set_context(self.header.context_gauge.value(), self.router.context_length)
+        self.view.placeholder.setText(remote_empty_text(engine.host))
         self.composer.set_ready(True)
         self.composer.input.setFocus()
         self.changed.emit(ref)
@@ -63,6 +75,7 @@ class RemoteController(QObject):
             self.router.remote_context = None
             self.current = None
             self.header.status_label.setToolTip("")
+            self.view.placeholder.setText(EMPTY_TEXT)
             self.changed.emit(None)
 
     def set_offline(self, offline: bool) -> None:

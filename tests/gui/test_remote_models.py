@@ -65,8 +65,10 @@ def test_a_remote_model_answers_in_the_window(window: MainWindow, qtbot: QtBot, 
     selector.setCurrentIndex(index)
     selector.activated.emit(index)
     assert window.router.remote is not None
-    assert window.header.status_label.text() == (
+    assert window.header.status_label.text() == f"Answers from {host}: your messages go there"
+    assert window.header.status_label.toolTip() == (
         f"Answers come from {host}; your messages and attached passages are sent there.")
+    assert f"sent to {host}" in window.view.placeholder.text()  # no more "stays on this computer"
 
     # An answer streams from the remote engine and keeps its statistics.
     window.settings_panel.fields["max_tokens"].setValue(6)
@@ -101,6 +103,7 @@ def test_a_remote_model_answers_in_the_window(window: MainWindow, qtbot: QtBot, 
     with qtbot.waitSignal(window.bridge.model_loaded, timeout=LONG):
         window.load_model(window.models[0][1])
     assert window.router.remote is None
+    assert "stays on this computer" in window.view.placeholder.text()
 
 
 def test_offline_mode_refuses_a_remote_model_in_plain_words(window: MainWindow, qtbot: QtBot) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyle,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -146,6 +147,7 @@ class RemoteTab(QWidget):
             self.tree.addTopLevelItem(top)
             if listing.problem:
                 problem = QTreeWidgetItem([listing.problem])
+                problem.setIcon(0, self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
                 problem.setData(0, _ENDPOINT_ROLE, endpoint.name)
                 problem.setToolTip(0, listing.problem)
                 top.addChild(problem)

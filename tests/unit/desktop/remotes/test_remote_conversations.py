@@ -3,6 +3,7 @@ regenerate, stop and documents grounding as a local one; a cut stream keeps what
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import threading
@@ -31,10 +32,8 @@ class Pump:
         deadline = time.monotonic() + timeout
         while not condition():
             assert time.monotonic() < deadline, "the answer did not end in time"
-            try:
+            with contextlib.suppress(queue.Empty):
                 self.calls.get(timeout=0.05)()
-            except queue.Empty:
-                pass
 
 
 @pytest.fixture
@@ -126,7 +125,8 @@ def test_a_cut_stream_is_kept_and_marked_failed(store: ChatStore, engine: FakeSe
     assert saved.stats and "closed the connection mid-answer" in saved.stats["error"]
 
 
-def test_an_unexpected_failure_is_a_sentence(store: ChatStore, engine: FakeServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unexpected_failure_is_a_sentence(store: ChatStore, engine: FakeServer,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*_args: object, **_kwargs: object) -> None:
         raise ZeroDivisionError("a bug")
 
