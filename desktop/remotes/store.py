@@ -9,7 +9,6 @@ of its own, so that copying or sharing the settings never copies a key.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 from dataclasses import dataclass
@@ -119,8 +118,10 @@ class RemoteEndpoints:
         if endpoint.key == "keychain":
             try:
                 key = keyring.get_password(KEYCHAIN_SERVICE, endpoint.name)
-            except keyring.errors.KeyringError as exc:
-                raise HearthError(f"The keychain holding {endpoint.name}'s API key cannot be read ({exc}).") from exc
+            except Exception as exc:  # keyring's backends raise more than KeyringError (D-Bus, Secret Service)
+                raise HearthError(
+                    f"The keychain holding {endpoint.name}'s API key cannot be read ({type(exc).__name__})."
+                ) from exc
             if not key:
                 raise HearthError(f"{endpoint.name}'s API key is no longer in the keychain; add the endpoint again.")
             return key
@@ -138,15 +139,19 @@ class RemoteEndpoints:
                 if keyring.get_password(KEYCHAIN_SERVICE, name) == key:
                     self._write_file_keys({k: v for k, v in self._file_keys().items() if k != name})
                     return "keychain"
-            except keyring.errors.KeyringError as exc:
+            except Exception as exc:  # any backend's failure: the private file serves instead
                 log.info("The keychain refused the API key (%s); keeping it in a private file", type(exc).__name__)
         self._write_file_keys({**self._file_keys(), name: key})
         return "file"
 
     def _forget_key(self, name: str) -> None:
         if _keychain_usable():
-            with contextlib.suppress(keyring.errors.KeyringError):  # not there
+            try:
                 keyring.delete_password(KEYCHAIN_SERVICE, name)
+            except keyring.errors.PasswordDeleteError:
+                pass  # it was not there
+            except Exception as exc:  # a keychain that cannot be reached keeps nothing of ours to delete now
+                log.info("Could not remove an API key from the keychain (%s)", type(exc).__name__)
         keys = self._file_keys()
         if name in keys:
             del keys[name]
@@ -167,7 +172,10 @@ class RemoteEndpoints:
 
 
 def _keychain_usable() -> bool:
-    backend = keyring.get_keyring()
+    try:
+        backend = keyring.get_keyring()
+    except Exception:  # a broken keyring configuration: no keychain
+        return False
     return getattr(backend, "priority", 1) > 0 and not type(backend).__module__.startswith("keyring.backends.fail")
 
 

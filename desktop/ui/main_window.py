@@ -188,7 +188,14 @@ class MainWindow(QMainWindow):
     # -- actions -------------------------------------------------------------------------
 
     def send(self, text: str) -> None:
+        conversation = self.controller.conversation
+        if self.documents_panel.attached_ids and not self.remote.may_send_passages(
+                conversation.id if conversation else None):
+            self.composer.input.setPlainText(text)  # not sent: nothing lost
+            return
         self.controller.send(text, self.settings_panel.values(), self.settings_panel.system_prompt.toPlainText())
+        if conversation is None and self.controller.conversation is not None:
+            self.remote.agreed_for(self.controller.conversation.id)
 
     def load_model(self, path: Path) -> None:
         if self.controller.busy:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from desktop.remotes import RemoteListing
 from desktop.ui.composer import Composer
@@ -44,6 +46,8 @@ class RemoteController(QObject):
         super().__init__(parent)
         self.remote, self.router, self.header, self.composer, self.view = remote, router, header, composer, view
         self.current: str | None = None
+        self._agreed: set[tuple[int | None, str]] = set()  # (conversation, host) whose passages may go
+        self.confirm: Callable[[str, str], bool] = self._ask
         remote.listed.connect(self._on_remote_listed)
         header.remote_model_chosen.connect(self.use)
 
@@ -67,6 +71,32 @@ class RemoteController(QObject):
         self.composer.input.setFocus()
         self.changed.emit(ref)
         return True
+
+    def may_send_passages(self, conversation_id: int | None) -> bool:
+        """A chat with attached documents asks once before their passages go to a remote model."""
+        engine = self.router.remote
+        if engine is None or (conversation_id, engine.host) in self._agreed:
+            return True
+        if not self.confirm("Send passages to a remote model?", (
+                f"This chat has documents attached. Hearth searches them on this computer, then sends the "
+                f"passages it finds, with your message, to {engine.host}. Send them there?")):
+            return False
+        self._agreed.add((conversation_id, engine.host))
+        return True
+
+    def agreed_for(self, conversation_id: int) -> None:
+        """A new chat was created by the message just agreed to: it need not ask again."""
+        engine = self.router.remote
+        if engine is not None and (None, engine.host) in self._agreed:
+            self._agreed.discard((None, engine.host))
+            self._agreed.add((conversation_id, engine.host))
+
+    def _ask(self, title: str, text: str) -> bool:
+        parent = self.parent()
+        answer = QMessageBox.question(
+            parent if isinstance(parent, QWidget) else None, title, text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
 
     def drop(self) -> None:
         """A local model was chosen: the local engine answers again."""

@@ -116,3 +116,50 @@ def test_offline_mode_refuses_a_remote_model_in_plain_words(window: MainWindow, 
     answer = window.store.thread(window.controller.conversation.id)[-1]
     assert answer.status == "failed"
     assert "Offline mode is on, so Hearth does not connect to llm.example.org" in window.view.notice.text()
+
+
+def test_documents_ground_a_remote_answer_after_asking_once(window: MainWindow, qtbot: QtBot,
+                                                            tmp_path: Path) -> None:
+    import json
+
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from tests.fixtures.remote_engines import chunk, fake_engine, models_list, streams
+
+    folder = tmp_path / "library"
+    folder.mkdir()
+    (folder / "notes.md").write_text("# Boiler\n\nThe pressure should read 1.5 bar.\n")
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(folder))])
+    with qtbot.waitSignal(window.documents.indexed, timeout=LONG):
+        window.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                                    Qt.KeyboardModifier.NoModifier))
+    qtbot.waitUntil(lambda: bool(window.documents_panel.attached_ids), timeout=LONG)
+    with fake_engine() as engine:
+        engine.scripts["/v1/models"] = models_list("big")
+        engine.scripts["/v1/chat/completions"] = streams(chunk("It reads 1.5 bar [1].", finish="stop"))
+        window.remote.remote.endpoints.add("gpu", engine.url)
+        assert window.remote.use("remote:gpu/big")
+        questions: list[str] = []
+        answers = [False, True]
+        window.remote.confirm = lambda _title, text: (questions.append(text), answers.pop(0))[1]
+
+        window.composer.input.setPlainText("What should the boiler pressure read?")
+        window.composer.submit()
+        assert len(questions) == 1 and "sends the passages it finds" in questions[0]
+        assert not [r for r in engine.requests if r[1].endswith("/chat/completions")]
+        assert window.composer.input.toPlainText() == "What should the boiler pressure read?"
+
+        window.composer.submit()  # agreed this time
+        wait_answer(window, qtbot)
+        sent = json.loads([r for r in engine.requests if r[1].endswith("/chat/completions")][-1][3])
+        assert "1.5 bar" in json.dumps(sent["messages"])  # the passage went with the prompt
+        answer = window.store.thread(window.controller.conversation.id)[-1]
+        assert answer.status == "complete" and answer.stats and answer.stats["citations"]
+
+        window.composer.input.setPlainText("And when cold?")
+        window.composer.submit()
+        wait_answer(window, qtbot)
+        chats = [r for r in engine.requests if r[1].endswith("/chat/completions")]
+        assert len(questions) == 2 and len(chats) == 2  # asked once for this chat, not again

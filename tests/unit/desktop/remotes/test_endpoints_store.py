@@ -64,6 +64,25 @@ def test_without_a_keychain_the_key_lives_in_a_private_file(tmp_path: Path, fail
     assert endpoints.key_for(endpoints.get("gpu")) is None
 
 
+class BrokenKeyring(MemoryKeyring):
+    """A backend that fails with something else than KeyringError (as D-Bus backends can)."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise KeyError("HEARTH_TEST_KEYRING_FILE")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise RuntimeError("no session bus")
+
+
+def test_a_keychain_that_breaks_oddly_falls_back_to_the_private_file(tmp_path: Path) -> None:
+    for _ in using(BrokenKeyring()):
+        endpoints = RemoteEndpoints(tmp_path)
+        assert endpoints.add("gpu", "http://gpu:8000", KEY).key == "file"
+        assert endpoints.key_for(endpoints.get("gpu")) == KEY
+        endpoints.remove("gpu")
+        assert endpoints.all() == []
+
+
 def test_a_damaged_file_loses_nothing_else(tmp_path: Path) -> None:
     endpoints = RemoteEndpoints(tmp_path)
     endpoints.path.write_text(json.dumps({"endpoints": [
