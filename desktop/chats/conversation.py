@@ -89,6 +89,11 @@ class Conversations:
         return self._answer is not None
 
     @property
+    def answering(self) -> int | None:
+        """The conversation whose answer is being written, if any (a window shows it per chat)."""
+        return self._answer.row.conversation_id if self._answer is not None else None
+
+    @property
     def streaming(self) -> tuple[Message, str] | None:
         """The answer being written (its row as created) and its text so far."""
         return (self._answer.row, self._answer.text) if self._answer is not None else None

@@ -16,3 +16,11 @@ class NotFoundError(StoreError):
 class DamagedStoreError(StoreError):
     """SQLite reported the file damaged; the store has stopped writing to it. The window offers to
     move it aside (kept for recovery) and start a fresh one."""
+
+
+class PromptFillError(HearthError):
+    """A saved prompt's placeholders cannot all be filled; `problems` has one sentence for each."""
+
+    def __init__(self, problems: list[str] | tuple[str, ...]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(" ".join(self.problems))

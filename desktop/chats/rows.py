@@ -8,7 +8,9 @@ from typing import Any
 from desktop.chats.errors import NotFoundError
 from desktop.chats.types import Conversation, Message
 
-CONVERSATION_COLUMNS = "id, title, system_prompt, settings, model, created_at, updated_at, current_leaf_id"
+CONVERSATION_COLUMNS = (
+    "id, title, system_prompt, settings, model, created_at, updated_at, current_leaf_id, assistant_id"
+)
 MESSAGE_COLUMNS = (
     "id, conversation_id, parent_id, role, content, model, settings, stats, status, created_at, updated_at"
 )
@@ -57,7 +59,7 @@ def loads(text: str | None) -> Any:
 
 
 def conversation(row: Any) -> Conversation:
-    return Conversation(row[0], row[1], row[2], loads(row[3]), row[4], row[5], row[6], row[7])
+    return Conversation(row[0], row[1], row[2], loads(row[3]), row[4], row[5], row[6], row[7], row[8])
 
 
 def message(row: Any) -> Message:

@@ -97,8 +97,46 @@ def _create_tables(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# The prompt library and assistants live beside the chats, so whatever protects this file
+# (its mode, and encryption where it is on) protects them too.
+_V2 = """
+CREATE TABLE prompts (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    description TEXT NOT NULL DEFAULT '',
+    text        TEXT NOT NULL,
+    created_at  REAL NOT NULL,
+    updated_at  REAL NOT NULL
+);
+
+CREATE TABLE assistants (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    icon          TEXT NOT NULL DEFAULT '',
+    system_prompt TEXT NOT NULL DEFAULT '',
+    -- An installed model's name or a path; NULL: whatever model is loaded.
+    model         TEXT,
+    -- Sampling settings and LoRA adapters, as a conversation's `settings`.
+    settings      TEXT NOT NULL DEFAULT '{}',
+    collections   TEXT NOT NULL DEFAULT '[]',
+    starters      TEXT NOT NULL DEFAULT '[]',
+    created_at    REAL NOT NULL,
+    updated_at    REAL NOT NULL
+);
+
+-- A deleted assistant leaves its conversations in place, with no assistant.
+ALTER TABLE conversations ADD COLUMN assistant_id INTEGER REFERENCES assistants(id) ON DELETE SET NULL;
+CREATE INDEX conversations_assistant ON conversations(assistant_id) WHERE assistant_id IS NOT NULL;
+"""
+
+
+def _add_prompts_and_assistants(conn: sqlite3.Connection) -> None:
+    for statement in split_statements(_V2):
+        conn.execute(statement)
+
+
 # Index i upgrades the schema from version i to i + 1.
-MIGRATIONS: list[Migration] = [_create_tables]
+MIGRATIONS: list[Migration] = [_create_tables, _add_prompts_and_assistants]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

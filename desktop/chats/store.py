@@ -14,16 +14,17 @@ wall clock cannot go backwards.
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import EllipsisType
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any
 
 from desktop.chats import connection, export, schema, search
+from desktop.chats.assistants import Assistants
 from desktop.chats.errors import DamagedStoreError, NotFoundError, StoreError
+from desktop.chats.prompts import PromptLibrary
 from desktop.chats.rows import (
     CONVERSATION_COLUMNS,
     DESCEND,
@@ -39,7 +40,9 @@ from desktop.chats.rows import (
 )
 from desktop.chats.rows import conversation as conversation_row
 from desktop.chats.rows import message as message_row
+from desktop.chats.sql_errors import sql_errors as _sql_errors
 from desktop.chats.types import ROLES, STATUSES, STREAMING, Conversation, Message, SearchHit
+from desktop.chats.undo import DeletedMessages, copy_subtree, write_back
 from desktop.chats.writers import is_alive, this_process
 from desktop.paths import AppPaths
 from desktop.sqlite_file import is_damage, sqlite3
@@ -50,27 +53,8 @@ DATABASE_NAME = "chats.sqlite3"
 # Deleted conversations stay restorable this long (undo), then the next open removes them.
 PURGE_AFTER_S = 24 * 3600
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
 def database_path(paths: AppPaths) -> Path:
     return paths.data / DATABASE_NAME
-
-
-def _sql_errors(method: Callable[Concatenate[ChatStore, P], R]) -> Callable[Concatenate[ChatStore, P], R]:
-    """Callers handle HearthError; a full disk or a locked file should reach them as one."""
-
-    @functools.wraps(method)
-    def wrapper(self: ChatStore, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.Error as exc:
-            if is_damage(exc):
-                raise self._stop_writing(exc) from exc
-            raise StoreError(f"The chat database {self.path.name} failed: {exc}.") from exc
-
-    return wrapper
 
 
 class ChatStore:
@@ -88,6 +72,9 @@ class ChatStore:
         try:
             schema.migrate(conn, str(self.path))
             self._conn = conn
+            # The prompt library and assistants share the file and its connection (same thread rule).
+            self.prompts = PromptLibrary(conn, self.path, self._clock)
+            self.assistants = Assistants(conn, self.path, self._clock)
             self._recover_interrupted()
             self.purge_deleted(older_than_s=PURGE_AFTER_S)
         except sqlite3.Error as exc:
@@ -163,16 +150,18 @@ class ChatStore:
         system_prompt: str = "",
         settings: dict[str, Any] | None = None,
         model: str | None = None,
+        assistant_id: int | None = None,
     ) -> Conversation:
         now = self._clock()
         title = clean_title(title)
         cursor = self._conn.execute(
-            "INSERT INTO conversations (title, system_prompt, settings, model, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (title, system_prompt, dumps(settings or {}), model, now, now),
+            "INSERT INTO conversations (title, system_prompt, settings, model, created_at, updated_at, assistant_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (title, system_prompt, dumps(settings or {}), model, now, now, assistant_id),
         )
         assert cursor.lastrowid is not None
-        return Conversation(cursor.lastrowid, title, system_prompt, dict(settings or {}), model, now, now, None)
+        return Conversation(cursor.lastrowid, title, system_prompt, dict(settings or {}), model, now, now, None,
+                            assistant_id)
 
     @_sql_errors
     def get_conversation(self, conversation_id: int) -> Conversation:
@@ -320,13 +309,15 @@ class ChatStore:
         return message_row(one(row, f"Message {message_id} does not exist."))
 
     @_sql_errors
-    def delete_message(self, message_id: int) -> None:
+    def delete_message(self, message_id: int) -> DeletedMessages:
         """Delete the message and everything below it. If the current thread ran through it, the
-        thread moves to the newest remaining branch under its parent."""
+        thread moves to the newest remaining branch under its parent. Returns what
+        `restore_messages` needs to undo it."""
         message = self.get_message(message_id)
         conversation = message.conversation_id
         with self._transaction() as conn:
             leaf = self.get_conversation(conversation).current_leaf_id
+            removed = copy_subtree(conn, message_id, conversation, leaf)
             on_thread = leaf is None or message_id in self._path_ids(conversation, leaf)
             conn.execute(f"{SUBTREE} DELETE FROM messages WHERE id IN (SELECT id FROM sub)", {"root": message_id})
             if on_thread:
@@ -334,6 +325,13 @@ class ChatStore:
                     "UPDATE conversations SET current_leaf_id = ? WHERE id = ?",
                     (self._descend(conversation, message.parent_id), conversation),
                 )
+        return removed
+
+    @_sql_errors
+    def restore_messages(self, removed: DeletedMessages) -> None:
+        """Undo a `delete_message`: the messages come back, and the thread shown before it."""
+        with self._transaction() as conn:
+            write_back(conn, removed)
 
     @_sql_errors
     def thread(self, conversation_id: int, *, limit: int | None = None) -> list[Message]:

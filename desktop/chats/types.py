@@ -28,6 +28,7 @@ class Conversation:
     created_at: float
     updated_at: float  # last activity (a message added or finished); renaming does not count
     current_leaf_id: int | None
+    assistant_id: int | None = None  # the assistant it was started with (desktop.chats.assistants)
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ def run_docs_command(args: argparse.Namespace, paths: AppPaths) -> int:
 def _embedder(paths: AppPaths, keyword_only: bool) -> Any:
     from desktop.documents import KEYWORD_ONLY_NOTICE, Embedder, EmbeddingModelError, find_embedding_model
 
-    model = None if keyword_only else find_embedding_model(paths.models)
+    model = None if keyword_only else find_embedding_model(paths.models, paths.starter_embedding)
     if model is None:
         if not keyword_only:
             print(f"Note: {KEYWORD_ONLY_NOTICE}", file=sys.stderr)
@@ -73,7 +73,7 @@ def _embedder(paths: AppPaths, keyword_only: bool) -> Any:
     except EmbeddingModelError as exc:
         notice(f"Note: keyword search only: {exc}")
         return None
-    notice(f"Embedding with {embedder.name}")
+    notice(f"Semantic search with {embedder.name}")
     return embedder
 
 

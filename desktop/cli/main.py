@@ -26,6 +26,7 @@ from desktop.settings import SettingsFile, apply_network_policy
 from desktop.sqlite_file import sqlite3
 from desktop.text import printable
 from models.errors import HearthModelError
+from models.families import DEFAULT_MAX_TOKENS
 
 if TYPE_CHECKING:
     from models.engine import Engine, SamplingParams
@@ -50,20 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     chat = commands.add_parser("chat", help="stream one answer to stdout")
-    _add_model_options(chat)
-    chat.add_argument("-s", "--system", help="system prompt")
-    chat.add_argument("--temperature", type=float, help="default: what the model's family recommends")
-    chat.add_argument("--seed", type=int)
-    chat.add_argument("--max-tokens", type=int, metavar="N")
-    chat.add_argument("--stats", action="store_true", help="print speed figures to stderr")
-    chat.add_argument("--dry-run", action="store_true", help="print the exact prompt, generate nothing")
-    chat.add_argument("--show-tokens", action="store_true",
-                      help="with --dry-run: mark the model's special tokens (implies --dry-run)")
-    chat.add_argument("--template", metavar="NAME",
-                      help="render with a known-good template instead of the model's own (e.g. gemma, mistral)")
-    chat.add_argument("--thinking", action=argparse.BooleanOptionalAction, default=None,
-                      help="switch the model's reasoning on or off, where its template supports it (Qwen 3)")
-    chat.add_argument("--docs", metavar="COLLECTION", help="answer from a document collection, citing it")
+    add_chat_options(chat)
     chat.add_argument("prompt", nargs="?", help="the message; read from stdin when omitted")
 
     bench = commands.add_parser("bench", help="measure prompt and generation speed")
@@ -79,13 +67,43 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop.cli.docs import add_docs_parser
 
     add_docs_parser(commands)
-    from desktop.cli.privacy import add_privacy_parser
+    from desktop.cli.adapters import add_adapters_parser
+    from desktop.cli.assistants import add_assistants_parser
+    from desktop.cli.prompts import add_prompts_parser
 
-    add_privacy_parser(commands)
+    add_prompts_parser(commands)
+    add_assistants_parser(commands)
+    add_adapters_parser(commands)
+    from desktop.cli.privacy import add_privacy_parser
     from desktop.cli.serve import add_serve_parser
 
+    add_privacy_parser(commands)
     add_serve_parser(commands)
     return parser
+
+
+def add_chat_options(chat: argparse.ArgumentParser) -> None:
+    """What shapes an answer: `hearth chat` and `hearth prompts run` take the same options."""
+    _add_model_options(chat)
+    chat.add_argument("-s", "--system", help="system prompt")
+    chat.add_argument("--temperature", type=float, help="default: what the model's family recommends")
+    chat.add_argument("--seed", type=int)
+    chat.add_argument("--max-tokens", type=int, metavar="N",
+                      help=f"longest answer (default: the family's, else {DEFAULT_MAX_TOKENS}; 0: no limit)")
+    chat.add_argument("--stats", action="store_true", help="print speed figures to stderr")
+    chat.add_argument("--dry-run", action="store_true", help="print the exact prompt, generate nothing")
+    chat.add_argument("--show-tokens", action="store_true",
+                      help="with --dry-run: mark the model's special tokens (implies --dry-run)")
+    chat.add_argument("--template", metavar="NAME",
+                      help="render with a known-good template instead of the model's own (e.g. gemma, mistral)")
+    chat.add_argument("--thinking", action=argparse.BooleanOptionalAction, default=None,
+                      help="switch the model's reasoning on or off, where its template supports it (Qwen 3)")
+    chat.add_argument("--docs", metavar="COLLECTION", help="answer from a document collection, citing it")
+    chat.add_argument("--assistant", metavar="NAME",
+                      help="answer as a saved assistant: its system prompt, model, settings, adapters, documents")
+    chat.add_argument("--lora", action="append", metavar="ADAPTER[:SCALE]", default=[],
+                      help="a LoRA adapter (a .gguf path or an installed adapter's name) at a scale from 0 to 2 "
+                           "(default 1); repeat for several")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -130,6 +148,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             from desktop.cli.docs import run_docs_command
 
             return run_docs_command(args, paths)
+        if args.command == "prompts":
+            from desktop.cli.prompts import run_prompts_command
+
+            return run_prompts_command(args, paths)
+        if args.command == "assistants":
+            from desktop.cli.assistants import run_assistants_command
+
+            return run_assistants_command(args, paths)
+        if args.command == "adapters":
+            from desktop.cli.adapters import run_adapters_command
+
+            return run_adapters_command(args, paths)
         from desktop.cli.models import run_models_command
 
         return run_models_command(args, paths)
@@ -202,14 +232,23 @@ def _remember_safe_mode(engine: Engine, args: argparse.Namespace, paths: AppPath
               file=sys.stderr)
 
 
+def chat(args: argparse.Namespace, paths: AppPaths) -> int:
+    """`hearth chat` with the options of add_chat_options (also how `hearth prompts run` answers)."""
+    return _chat(args, paths)
+
+
 def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
+    from desktop.cli.assistants import chat_choices
     from models.cancel import CancelToken
     from models.engine import generating
-    from models.families import sampling_for
+    from models.families import sampling_for, thinking_choice
 
     prompt = args.prompt if args.prompt is not None else sys.stdin.read()
     if not prompt.strip():
         raise HearthError("Nothing to say: give a prompt or pipe one into stdin.")
+    # An assistant's system prompt, model, settings, adapters and documents; the flags given win.
+    choices = chat_choices(args, paths)
+    args.system, args.model, args.docs = choices.system, choices.model, choices.docs
     messages = ([{"role": "system", "content": args.system}] if args.system else []) + [
         {"role": "user", "content": prompt}
     ]
@@ -218,6 +257,11 @@ def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
 
         return chat_remote(args, paths, messages)
     engine = _engine(args, paths)
+    engine.use_adapters(choices.adapters)  # checked against the model before anything is generated
+    if choices.adapters:
+        print(f"With adapters: {choices.describe_adapters()}", file=sys.stderr)
+    if args.thinking is None:
+        args.thinking = thinking_choice(choices.settings)
     if args.template:
         engine.set_template(args.template)
     assert engine.model is not None
@@ -225,7 +269,8 @@ def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
         notice("Note: this model has no chat template; Hearth formats the chat as ChatML.")
     # The family's recommended sampling, then the flags given: the same rule as the window's.
     family = engine.model.facts.family_key if engine.model.facts else None
-    params = sampling_for(family, {"temperature": args.temperature, "seed": args.seed, "max_tokens": args.max_tokens})
+    flags = {"temperature": args.temperature, "seed": args.seed, "max_tokens": args.max_tokens}
+    params = sampling_for(family, {**choices.settings, **{k: v for k, v in flags.items() if v is not None}})
     citations = None
     if args.docs:
         from desktop.documents import grounded_chat
@@ -248,7 +293,7 @@ def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
     shown = printable if sys.stdout.isatty() else str
     try:
         with generating(engine, lambda text: print(shown(text), end="", flush=True)) as streamed:
-            stats = engine.chat(messages, params, streamed, cancel, args.thinking)
+            stats = engine.chat(messages, params, streamed, cancel, args.thinking, choices.adapters)
     finally:
         signal.signal(signal.SIGINT, previous)
     print(flush=True)

@@ -139,7 +139,7 @@ def _list(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def _info(args: argparse.Namespace, paths: AppPaths) -> int:
-    from models.engine import check_model_file
+    from models.engine import check_import
     from models.families import describe_model
     from models.files import split_parts, validate_model
     from models.fit import FitCorrections, estimate_for_files, judge_fit, learn_from_load
@@ -169,8 +169,11 @@ def _info(args: argparse.Namespace, paths: AppPaths) -> int:
         "thinking_switch": facts.thinking_switch,
     }
     summary = {k: v for k, v in summary.items() if v is not None}
-    report = check_model_file(path)
-    summary["template_findings"] = [{"severity": f.severity, "message": f.message} for f in report.findings]
+    check = check_import(path)
+    findings = [{"severity": f.severity, "message": f.message} for f in check.findings]
+    summary["template_findings"] = findings if check.kind == "chat" else []
+    if check.kind == "embedding":  # for document search: its own checks, no chat template to judge
+        summary["embedding"] = check.as_dict()
     if model is not None:
         summary.update(origin=model.origin, repo=model.repo, revision=model.revision)
         summary["sha256"] = [f.sha256 for f in model.files]
@@ -187,10 +190,12 @@ def _info(args: argparse.Namespace, paths: AppPaths) -> int:
     fit = judge_fit(estimate)
     summary["memory"] = estimate.as_dict()
     summary["fit"] = {"verdict": fit.verdict, "detail": fit.detail}
-    hidden = ("memory", "fit", "template_findings")
+    hidden = ("memory", "fit", "template_findings", "embedding")
     lines = [f"{k:16} {v}" for k, v in summary.items() if k not in hidden]
     lines.append(f"{'fit':16} {fit.verdict}: {fit.detail} at context {estimate.n_ctx}")
-    lines += [f"{f.severity.capitalize() + ':':16} {f.message}" for f in report.findings]
+    if check.kind == "embedding":
+        lines.append(f"{'use':16} {check.summary}")
+    lines += [f"{f.severity.capitalize() + ':':16} {f.message}" for f in check.findings]
     return emit(args, summary, lines)
 
 
@@ -236,21 +241,27 @@ def _catalog(args: argparse.Namespace, paths: AppPaths) -> int:
 def _import(args: argparse.Namespace, paths: AppPaths) -> int:
     from pathlib import Path
 
-    from models.engine import check_model_file
+    from models.engine import check_import
     from models.library import Library
 
-    # The template doctor's import check, before anything is copied or registered: a file it
-    # cannot read is refused with nothing left behind; what it finds is said now, not after a chat.
+    # The import check runs before anything is copied or registered: a file it cannot read is
+    # refused with nothing left behind.
     reports: list[Any] = []
     model = Library(paths.models).import_file(
-        Path(args.path), link=args.link, check=lambda first: reports.append(check_model_file(first))
+        Path(args.path), link=args.link, check=lambda first: reports.append(check_import(first))
     )
     how = "linked (not copied)" if args.link else "copied"
-    (report,) = reports
-    for finding in report.findings:
+    (check,) = reports
+    # Said now why a model would misbehave, not after a chat or a search: a chat model's template
+    # (the template doctor's check), an embedding model's pooling, dimension and test embedding.
+    for finding in check.findings:
         notice(f"{finding.severity.capitalize()}: {finding.message}")
-    row = {**model.as_dict(), "template_findings": [f.message for f in report.findings]}
-    return emit(args, row, [f"Added {model.name} ({how}): {model.path}"])
+    row = {**model.as_dict(), "check": check.as_dict(),
+           "template_findings": [f.message for f in check.findings] if check.kind == "chat" else []}
+    lines = [f"Added {model.name} ({how}): {model.path}"]
+    if check.kind == "embedding":
+        lines.append(check.summary)
+    return emit(args, row, lines)
 
 
 def _discover(args: argparse.Namespace, paths: AppPaths) -> int:

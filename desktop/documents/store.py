@@ -22,6 +22,7 @@ import numpy as np
 
 from desktop.documents.database import connect, database_path
 from desktop.documents.errors import CollectionNotFoundError, IndexStoreError
+from desktop.documents.searchable import search_title
 from desktop.documents.types import Chunk, Collection, FileStatus, IndexedFile
 from desktop.paths import AppPaths
 from desktop.sqlite_file import sqlite3  # SQLCipher's driver: its errors are not the stdlib's
@@ -239,14 +240,17 @@ class DocumentIndex:
         if vectors is not None and len(vectors) != len(chunks):
             raise ValueError("one vector per chunk")
         now = time.time()
+        # Every chunk carries its file's title in words: keyword search weighs it above the text.
+        searched_title = search_title(path, title)
         with self.transaction():
             file_id = self._upsert(collection_id, path, size, mtime_ns, sha256)
             self.conn.execute("DELETE FROM chunks WHERE file_id = ?", (file_id,))
             for index, chunk in enumerate(chunks):
                 cursor = self.conn.execute(
-                    "INSERT INTO chunks (file_id, ordinal, text, heading, page, line, tokens) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (file_id, chunk.ordinal, chunk.text, chunk.heading, chunk.page, chunk.line, chunk.tokens),
+                    "INSERT INTO chunks (file_id, ordinal, text, heading, page, line, tokens, title) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (file_id, chunk.ordinal, chunk.text, chunk.heading, chunk.page, chunk.line, chunk.tokens,
+                     searched_title),
                 )
                 if vectors is not None and model is not None:
                     self.conn.execute(

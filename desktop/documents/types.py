@@ -195,6 +195,7 @@ class IndexReport:
     cancelled: bool
     elapsed_s: float
     embedded: bool  # vectors were computed (an embedding model is installed)
+    embedded_only: bool = False  # vectors added to what was indexed already (desktop/documents/backfill.py)
 
     def count(self, outcome: FileOutcome) -> int:
         return sum(1 for r in self.results if r.outcome == outcome)

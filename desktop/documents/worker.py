@@ -10,6 +10,11 @@ Two queues: indexing jobs run in order; searches (and other quick requests) jump
 are also answered between files and between embedding batches of a running job, so asking a
 question while a folder indexes waits for one batch (~0.1-0.5 s), not for the folder.
 
+Embedding model: the first one the user installed, else the starter one (made in
+`starter_folder` at first use), else none (keyword search only). When it becomes available or
+changes (`reload_embedding_model`), `embed_missing` adds its vectors to everything indexed before,
+in the background with the usual progress (desktop/documents/backfill.py).
+
 `shutdown()` cancels the running job (it stops at the next file or batch; the file being
 indexed keeps its previous version), drops the queued ones, and joins the thread.
 """
@@ -23,7 +28,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop.documents.embedder import KEYWORD_ONLY_NOTICE, Embedder, find_embedding_model
+from desktop.documents.backfill import collections_lacking_vectors, embed_collection
+from desktop.documents.embedder import KEYWORD_ONLY_NOTICE, Embedder, EmbeddingModelFile, find_embedding_model
 from desktop.documents.errors import EmbeddingModelError
 from desktop.documents.indexing import FileCallback, IndexRun, ProgressCallback, next_job_id
 from desktop.documents.priority import lower_current_thread_priority
@@ -46,6 +52,7 @@ class EmbeddingState:
 
     model_name: str | None  # None: no embedding model installed, or it failed to load
     notice: str | None  # KEYWORD_ONLY_NOTICE, or why the installed model could not be used
+    starter: bool = False  # the starter embedding model, used until the user installs another
 
     @property
     def keyword_only(self) -> bool:
@@ -74,15 +81,23 @@ class JobHandle(CancelToken):
 
 
 class DocumentWorker:
-    def __init__(self, index_path: Path, models_dir: Path, embedding_model: Path | None = None) -> None:
-        """`embedding_model`: a GGUF to embed with; None picks the first one installed in `models_dir`."""
+    def __init__(
+        self, index_path: Path, models_dir: Path, embedding_model: Path | None = None,
+        starter_folder: Path | None = None, chat_busy: Callable[[], bool] | None = None,
+    ) -> None:
+        """`embedding_model`: a GGUF to embed with; None picks the first one installed in `models_dir`,
+        else the starter one, made in `starter_folder` (None: no starter, keyword search only).
+        `chat_busy` says whether the chat engine is answering now: embedding then leaves it cores."""
         self._index_path = index_path
         self._models_dir = models_dir
         self._embedding_path = embedding_model
+        self._starter_folder = starter_folder
+        self._chat_busy = chat_busy
         self._index: DocumentIndex | None = None
         self._retriever: Retriever | None = None
         self._embedder: Embedder | None = None
-        self._embedding_state: EmbeddingState | None = None
+        self._choice: EmbeddingModelFile | None = None
+        self._embedding_state: EmbeddingState | None = None  # None: resolve the model again
         self._urgent: deque[_Job] = deque()
         self._background: deque[_Job] = deque()
         self._condition = threading.Condition()
@@ -141,20 +156,38 @@ class DocumentWorker:
             self._retriever = Retriever(self._index)
         return self._index
 
-    def _load_embedder(self) -> Embedder | None:
+    def _resolve_embedding(self) -> EmbeddingModelFile | None:
+        """Which embedding model to use, from its header (the starter one is made here at first
+        use); loading it waits until something is embedded."""
         if self._embedding_state is not None:
-            return self._embedder
-        path = self._embedding_path or find_embedding_model(self._models_dir)
-        if path is None:
-            self._embedding_state = EmbeddingState(None, KEYWORD_ONLY_NOTICE)
-            return None
+            return self._choice
+        self._choice = None
         try:
-            self._embedder = Embedder(path)
-        except EmbeddingModelError as exc:
+            path = self._embedding_path or find_embedding_model(self._models_dir, self._starter_folder)
+            if path is not None:
+                self._choice = EmbeddingModelFile.read(path)
+        except (EmbeddingModelError, OSError) as exc:
             log.warning("Keyword search only: %s", exc)
             self._embedding_state = EmbeddingState(None, f"Keyword search only: {exc}")
             return None
-        self._embedding_state = EmbeddingState(self._embedder.name, None)
+        if self._choice is None:
+            self._embedding_state = EmbeddingState(None, KEYWORD_ONLY_NOTICE)
+        else:
+            self._embedding_state = EmbeddingState(self._choice.name, None, self._choice.starter)
+        return self._choice
+
+    def _load_embedder(self) -> Embedder | None:
+        choice = self._resolve_embedding()
+        if self._embedder is not None and (choice is None or self._embedder.path != choice.path):
+            self._embedder.close()
+            self._embedder = None
+        if choice is None or self._embedder is not None:
+            return self._embedder
+        try:
+            self._embedder = Embedder(choice.path, chat_busy=self._chat_busy)
+        except EmbeddingModelError as exc:
+            log.warning("Keyword search only: %s", exc)
+            self._choice, self._embedding_state = None, EmbeddingState(None, f"Keyword search only: {exc}")
         return self._embedder
 
     # -- requests (from any thread; callbacks on this thread) -------------------------------
@@ -265,24 +298,60 @@ class DocumentWorker:
         self._submit(lambda: self._guarded(work, on_error), urgent=True)
 
     def embedding_state(self, on_done: Callable[[EmbeddingState], None], on_error: ErrorCallback) -> None:
-        """Whether searches use an embedding model (loads it if not tried yet)."""
+        """Whether searches use an embedding model, and which (makes the starter one at first use)."""
 
         def work() -> None:
-            self._load_embedder()
+            self._resolve_embedding()
             assert self._embedding_state is not None
             on_done(self._embedding_state)
 
         self._submit(lambda: self._guarded(work, on_error), urgent=True)
 
     def reload_embedding_model(self, path: Path | None = None) -> None:
-        """After a model was installed or removed: use `path`, or look in the library again."""
+        """After a model was installed or removed: use `path`, or look in the library again (the
+        model in use stays loaded if it is still the one to use). Then `embed_missing`."""
 
         def work() -> None:
-            if self._embedder is not None:
-                self._embedder.close()
-            self._embedder, self._embedding_state, self._embedding_path = None, None, path
+            self._embedding_state, self._embedding_path = None, path  # resolved again when next needed
 
-        self._submit(lambda: self._guarded(work, lambda message: log.warning("%s", message)))
+        # Urgent: ahead of queued indexing, so the next question about the state sees the new model.
+        self._submit(lambda: self._guarded(work, lambda message: log.warning("%s", message)), urgent=True)
+
+    def embed_missing(
+        self,
+        on_done: Callable[[IndexReport], None],
+        on_error: ErrorCallback,
+        on_progress: ProgressCallback | None = None,
+        on_file: FileCallback | None = None,
+    ) -> JobHandle:
+        """Add the embedding model's vectors to every collection's files indexed without them (before
+        a model was available, or with another one): one report per collection that needed any;
+        nothing when there is no model or nothing lacks vectors. Search uses them as they come."""
+        handle = JobHandle(next_job_id())
+
+        def work() -> None:
+            choice = self._resolve_embedding()
+            index = self._open()
+            if choice is None or not collections_lacking_vectors(index, choice.model_id):
+                return
+            embedder = self._load_embedder()
+            if embedder is None:
+                state = self._embedding_state
+                on_error(state.notice if state is not None and state.notice else KEYWORD_ONLY_NOTICE)
+                return
+            self._current = handle
+            try:
+                for collection_id in collections_lacking_vectors(index, embedder.model_id):
+                    if handle.cancelled:
+                        break
+                    on_done(embed_collection(index, collection_id, embedder, on_progress=on_progress,
+                                             on_file=on_file, cancel=handle, between_steps=self._serve_urgent,
+                                             job_id=handle.job_id))
+            finally:
+                self._current = None
+
+        self._submit(lambda: self._guarded(work, on_error))
+        return handle
 
     def call(self, work: Callable[[DocumentIndex], object], on_done: Callable[[object], None],
              on_error: ErrorCallback) -> None:

@@ -16,10 +16,13 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.chats import (
     AnswerEvents,
+    Assistant,
     ChatStore,
     Conversation,
     Conversations,
+    DeletedMessages,
     Message,
+    NotFoundError,
     SearchHit,
     StoreError,
     group_by_date,
@@ -37,8 +40,10 @@ log = logging.getLogger(__name__)
 
 
 class ChatController(QObject):
-    busy_changed = Signal(bool)
+    busy_changed = Signal(bool)  # the shown conversation's answer is being written (or no longer)
+    waiting_changed = Signal(str)  # why the shown conversation cannot send now ("" when it can)
     conversation_changed = Signal(object)  # Conversation | None
+    assistant_changed = Signal(object)  # Assistant | None: of the open (or new, unsaved) conversation
     context_used = Signal(int, int)  # tokens used, context length
 
     def __init__(self, store: ChatStore, bridge: EngineBridge, view: ConversationView, sidebar: Sidebar,
@@ -47,6 +52,8 @@ class ChatController(QObject):
         self.store, self.bridge, self.view, self.sidebar = store, bridge, view, sidebar
         self.documents = documents
         self.conversation: Conversation | None = None
+        self.assistant: Assistant | None = None  # the open conversation's, or the new chat's
+        self.assistant_filter: int | None = None  # the sidebar lists only this assistant's chats
         self.engine = router or AnswerRouter(bridge)  # the local engine, or the remote model chosen
         self.answers = Conversations(store, self.engine, AnswerEvents(
             started=self._on_answer_started, streamed=self._on_answer_streamed, finished=self._on_answer_finished,
@@ -74,34 +81,52 @@ class ChatController(QObject):
             self.search(self.sidebar.search_field.text().strip())
             return
         current = self.conversation.id if self.conversation else None
-        groups = group_by_date(self.store.list_conversations(), time.time())
+        listed = self.store.list_conversations()
+        if self.assistant_filter is not None:
+            listed = [c for c in listed if c.assistant_id == self.assistant_filter]
+        groups = group_by_date(listed, time.time())
         # Rebuilding the list costs ~10 ms per 100 chats; most sends and answers change nothing in it.
         shown = (current, [(heading, [(c.id, c.title) for c in items]) for heading, items in groups])
         if shown != self._sidebar_shown:
             self._sidebar_shown = shown
             self.sidebar.set_conversations(groups, current)
 
-    def new_conversation(self) -> None:
-        """An empty conversation; it is saved when its first message is sent."""
+    def new_conversation(self, assistant: Assistant | None = None) -> None:
+        """An empty conversation (with `assistant`); it is saved when its first message is sent."""
         self.conversation = None
+        # Menu actions and buttons connect here too, and pass their `checked` flag.
+        self.assistant = assistant if isinstance(assistant, Assistant) else None
         self.view.clear()
         if self.documents is not None:
             self.documents.show_conversation(None)
         self.conversation_changed.emit(None)
+        self.assistant_changed.emit(self.assistant)
         self.context_used.emit(0, self._context_length())
+        self._show_answering()
         self.refresh_sidebar()
 
     def open_conversation(self, conversation_id: int) -> None:
         self.conversation = self.store.get_conversation(conversation_id)
+        self.assistant = self._assistant_of(self.conversation)
         self._show_thread()
         if self.documents is not None:
             self.documents.show_conversation(conversation_id)
         self.conversation_changed.emit(self.conversation)
+        self.assistant_changed.emit(self.assistant)
         self.refresh_sidebar()
 
-    def open_message(self, conversation_id: int, message_id: int) -> None:
+    def open_message(self, conversation_id: int, message_id: int, words: list[str] | None = None) -> None:
+        """A search hit: its conversation, scrolled to the message, the matched words marked."""
         self.open_conversation(conversation_id)
-        self.view.scroll_to_message(message_id)
+        self.view.scroll_to_message(message_id, words or [])
+
+    def _assistant_of(self, conversation: Conversation) -> Assistant | None:
+        if conversation.assistant_id is None:
+            return None
+        try:
+            return self.store.assistants.get(conversation.assistant_id)
+        except NotFoundError:
+            return None
 
     def rename_conversation(self, conversation_id: int, title: str) -> None:
         self.store.update_conversation(conversation_id, title=title)
@@ -158,8 +183,10 @@ class ChatController(QObject):
     def ensure_conversation(self, title: str, settings: dict[str, Any], system_prompt: str) -> Conversation:
         """The open conversation, created now (with `title`) if it is still a new, empty one."""
         if self.conversation is None:
+            assistant = self.assistant
             self.conversation = self.store.create_conversation(
-                title=title, system_prompt=system_prompt, settings=settings
+                title=title, system_prompt=system_prompt, settings=settings,
+                model=assistant.model if assistant else None, assistant_id=assistant.id if assistant else None,
             )
             if self.documents is not None:
                 self.documents.conversation_created(self.conversation.id)
@@ -187,8 +214,19 @@ class ChatController(QObject):
     def delete_message(self, message_id: int) -> None:
         if self.busy:
             return
-        self.store.delete_message(message_id)
+        removed = self.store.delete_message(message_id)
         self._show_thread()
+        what = "a message and the answers below it" if len(removed.rows) > 1 else "a message"
+        self.sidebar.show_undo(f"Deleted {what}", lambda: self._restore_messages(removed))
+
+    def _restore_messages(self, removed: DeletedMessages) -> None:
+        try:
+            self.store.restore_messages(removed)
+        except StoreError as exc:  # e.g. the message above them was deleted since
+            self.view.show_error(f"The message could not be brought back: {exc}")
+            return
+        if self._showing(removed.conversation_id):
+            self._show_thread()
 
     def step_alternative(self, message_id: int, step: int) -> None:
         if self.busy:
@@ -252,7 +290,7 @@ class ChatController(QObject):
             self.view.append_message(answer)
             self.view.widgets[answer.id].begin_stream()
         self.view.clear_error()
-        self.busy_changed.emit(True)
+        self._show_answering()
 
     def _on_answer_streamed(self, answer: Message, text: str) -> None:
         if self._showing(answer.conversation_id):
@@ -261,13 +299,15 @@ class ChatController(QObject):
                 widget.append_stream(text)
 
     def _on_answer_finished(self, answer: Message, stats: GenerationStats | None) -> None:
-        if self._showing(answer.conversation_id):
+        showing = self._showing(answer.conversation_id)
+        if showing:
             widget = self.view.widgets.get(answer.id)
             if widget is not None:
                 widget.show_message(answer)
-                widget.set_actions_enabled(True)
-        self.busy_changed.emit(False)
+        self._show_answering()
         self.refresh_sidebar()
+        if not showing:
+            return  # an answer in another chat: its figures are that chat's, shown when it opens
         if answer.status == "failed":
             self.view.show_error(str((answer.stats or {}).get("error", "The answer failed.")))
         if stats is not None and stats.dropped_messages:
@@ -288,6 +328,22 @@ class ChatController(QObject):
     def _showing(self, conversation_id: int) -> bool:
         return self.conversation is not None and self.conversation.id == conversation_id
 
+    def _show_answering(self) -> None:
+        """Each chat shows its own state: Stop where its answer is being written; elsewhere, why
+        nothing can be sent until that answer ends. Message buttons rest while any answer runs."""
+        answering = self.answers.answering
+        here = answering is not None and self._showing(answering)
+        reason = ""
+        if answering is not None and not here:
+            title = self.store.get_conversation(answering).title
+            reason = (f"“{title}” is still answering, one answer at a time: your message stays here until "
+                      "it has finished (or open that chat and stop it).")
+        self.busy_changed.emit(here)
+        self.waiting_changed.emit(reason)
+        for widget in self.view.widgets.values():
+            if not widget.streaming:
+                widget.set_actions_enabled(answering is None)
+
     def _show_thread(self) -> None:
         assert self.conversation is not None
         thread = self.store.thread(self.conversation.id)
@@ -302,6 +358,7 @@ class ChatController(QObject):
         last_stats = next((m.stats for m in reversed(thread) if m.role == "assistant" and m.stats), None)
         used = (last_stats.get("prompt_tokens", 0) + last_stats.get("generated_tokens", 0)) if last_stats else 0
         self.context_used.emit(used, self._context_length())
+        self._show_answering()
 
     def _context_length(self) -> int:
         return self.engine.context_length

@@ -14,6 +14,9 @@ from desktop.ui.markdown import MarkdownRenderer
 from desktop.ui.message_widget import MessageWidget
 
 PAGE = 40
+# A message scrolled to stays at the top while the messages around it settle their heights.
+PIN_MS = 1500
+TOP_MARGIN_PX = 40
 EMPTY_TEXT = (
     "<h2>Start a conversation</h2>"
     "<p>Everything you write, and every answer, stays on this computer.</p>"
@@ -54,6 +57,9 @@ class ConversationView(QScrollArea):
         self._shown_from = 0
         self.widgets: dict[int, MessageWidget] = {}
         self._follow = True
+        self._pinned: MessageWidget | None = None
+        self._unpin = QTimer(self, singleShot=True, interval=PIN_MS)
+        self._unpin.timeout.connect(self._release_pin)
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
 
@@ -81,6 +87,7 @@ class ConversationView(QScrollArea):
         QTimer.singleShot(0, lambda: bar.setValue(bar.maximum() - distance_from_bottom))
 
     def clear(self) -> None:
+        self._release_pin()
         for widget in self.widgets.values():
             widget.deleteLater()
         self.widgets.clear()
@@ -129,20 +136,34 @@ class ConversationView(QScrollArea):
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum())
 
-    def scroll_to_message(self, message_id: int) -> None:
+    def scroll_to_message(self, message_id: int, words: list[str] | None = None) -> None:
+        """Show the message at the top, with `words` marked in it (a search hit)."""
         while message_id not in self.widgets and self._shown_from > 0:
             self.show_earlier()
         widget = self.widgets.get(message_id)
         if widget is not None:
             self._follow = False
-            QTimer.singleShot(0, lambda: self.ensureWidgetVisible(widget, 0, 40))
+            widget.body.mark(words or [])
+            self._pinned = widget
+            self._unpin.start()
+            QTimer.singleShot(0, self._scroll_to_pinned)
+
+    def _scroll_to_pinned(self) -> None:
+        if self._pinned is not None:
+            self.verticalScrollBar().setValue(self._pinned.y() - TOP_MARGIN_PX)
+
+    def _release_pin(self) -> None:
+        self._pinned = None
+        self._unpin.stop()
 
     def _on_scrolled(self, value: int) -> None:
         # Follow a streaming answer only while the reader stays at the bottom.
-        self._follow = value >= self.verticalScrollBar().maximum() - 8
+        self._follow = self._pinned is None and value >= self.verticalScrollBar().maximum() - 8
 
     def _on_range_changed(self, _minimum: int, maximum: int) -> None:
-        if self._follow:
+        if self._pinned is not None:
+            self._scroll_to_pinned()  # messages above it grew as they were laid out
+        elif self._follow:
             self.verticalScrollBar().setValue(maximum)
 
     def set_renderer(self, renderer: MarkdownRenderer) -> None:

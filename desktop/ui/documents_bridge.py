@@ -48,6 +48,10 @@ class DocumentsBridge(QObject):
     def sync(self, collection_id: int) -> None:
         self.job = self.worker.sync(collection_id, *self._job_callbacks())
 
+    def embed_missing(self) -> None:
+        """Vectors from the embedding model in use for what was indexed without them."""
+        self.job = self.worker.embed_missing(*self._job_callbacks())
+
     def cancel(self) -> None:
         self.worker.cancel()
 

@@ -7,7 +7,7 @@ Files dropped on a conversation form that conversation's own collection, listed 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.documents import Collection, IndexProgress, IndexReport
+from desktop.documents import Collection, EmbeddingState, IndexProgress, IndexReport
 from desktop.ui.documents_bridge import DocumentsBridge
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -46,6 +46,9 @@ def progress_text(progress: IndexProgress) -> str:
 
 
 def report_text(report: IndexReport) -> str:
+    if report.embedded_only:
+        text = f"{report.collection}: semantic search added to {report.count('indexed')} files"
+        return text + (" before you stopped it." if report.cancelled else ".")
     failures = list(report.failures)
     indexed, unchanged = report.count("indexed"), report.count("unchanged")
     text = f"Indexed {indexed} files" + (f", {unchanged} unchanged" if unchanged else "")
@@ -115,6 +118,12 @@ class DocumentsPanel(QWidget):
         docs.collections_changed.connect(self.refresh)
         docs.request(docs.worker.embedding_state, self._on_embedding_state)
 
+    def embedding_models_changed(self) -> None:
+        """A model was installed or removed: search may use another embedding model now, whose
+        vectors the collections lack; they are added in the background, with progress."""
+        self.docs.worker.reload_embedding_model()
+        self.docs.request(self.docs.worker.embedding_state, self._on_embedding_state)
+
     # -- the open conversation -----------------------------------------------------------
 
     @property
@@ -134,6 +143,19 @@ class DocumentsPanel(QWidget):
             self.docs.call(lambda index: [index.attach(conversation_id, c) for c in pending],
                            lambda _result: self.refresh())
         self._attached = pending
+
+    def tick_collections(self, names: Sequence[str]) -> None:
+        """Tick these collections (by name) for the new chat: an assistant's documents."""
+        wanted = {name.casefold() for name in names}
+        if not wanted:
+            return
+
+        def tick(ids: list[int]) -> None:
+            if self.conversation_id is None:
+                self._pending |= set(ids)
+                self.refresh()
+
+        self.docs.call(lambda index: [c.id for c in index.collections() if c.name.casefold() in wanted], tick)
 
     def refresh(self) -> None:
         conversation = self.conversation_id
@@ -256,6 +278,7 @@ class DocumentsPanel(QWidget):
             text += ' <a href="failures">Which?</a>'
         self.report_label.setText(text)
         self.report_label.show()
+        self.docs.request(self.docs.worker.embedding_state, self._on_embedding_state)  # indexing may change it
 
     def _on_docs_failed(self, message: str) -> None:
         self._show_progress(False)
@@ -274,6 +297,13 @@ class DocumentsPanel(QWidget):
     def show_failures(self) -> None:
         QMessageBox.information(self, "Files Hearth could not read", self.failures_text())
 
-    def _on_embedding_state(self, state: Any) -> None:
-        self.mode_label.setText(state.notice or "")
-        self.mode_label.setVisible(bool(state.notice))
+    def _on_embedding_state(self, state: EmbeddingState) -> None:
+        if state.model_name is None:
+            self.mode_label.setText(state.notice or "")
+        else:
+            self.mode_label.setText(f"Search by keywords and meaning: {state.model_name}")
+            self.docs.embed_missing()  # nothing to do unless something was indexed without this model
+        self.mode_label.setToolTip("" if state.model_name is None else
+                                   "Passages are found by their words and, with the embedding model, by their meaning. "
+                                   "Another embedding model installed in the model manager is used instead.")
+        self.mode_label.setVisible(bool(self.mode_label.text()))

@@ -17,7 +17,15 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.ui.tasks import GuiRelay
 from models.cancel import CancelToken
-from models.engine import EngineSettings, EngineWorker, GenerationStats, ModelInfo, SamplingParams
+from models.engine import (
+    AdapterChoice,
+    EngineSettings,
+    EngineWorker,
+    GenerationStats,
+    ModelInfo,
+    SamplingParams,
+    adapter_choices,
+)
 from models.families import Message, sampling_for, thinking_choice
 
 FLUSH_INTERVAL_S = 0.03
@@ -118,7 +126,8 @@ class EngineBridge(QObject):
         family defaults (the conversation flow's `AnswerEngine`). Callbacks run on the GUI thread."""
         family = self.model.facts.family_key if self.model is not None and self.model.facts else None
         params = sampling_for(family, settings)
-        return self.send(messages, params, thinking_choice(settings), on_text, on_done, on_error)
+        return self.send(messages, params, thinking_choice(settings), on_text, on_done, on_error,
+                         adapter_choices(settings))
 
     def send(
         self,
@@ -128,9 +137,11 @@ class EngineBridge(QObject):
         on_text: Callable[[str], None] | None = None,
         on_done: Callable[[GenerationStats], None] | None = None,
         on_error: Callable[[str], None] | None = None,
+        adapters: Sequence[AdapterChoice] = (),
     ) -> CancelToken:
-        """Queue an answer; its text, then its end, arrive on the GUI thread: through the given
-        callbacks and the bridge's signals (the callbacks first)."""
+        """Queue an answer (with these LoRA `adapters` on the model); its text, then its end,
+        arrive on the GUI thread: through the given callbacks and the bridge's signals (the
+        callbacks first)."""
 
         def streamed(text: str) -> None:
             if on_text is not None:
@@ -159,7 +170,8 @@ class EngineBridge(QObject):
             relay.call(failed, message)
 
         self._answer = self._worker.chat(
-            messages, params or SamplingParams(), coalescer.add, worker_finished, worker_failed, thinking=thinking
+            messages, params or SamplingParams(), coalescer.add, worker_finished, worker_failed, thinking=thinking,
+            adapters=adapters,
         )
         return self._answer
 

@@ -1,12 +1,67 @@
 """Above the conversation: the model selector (local models, then remote ones with a "remote · host"
-badge), its loading bar, the context gauge, panel toggle."""
+badge), its loading bar, the context gauge, panel toggle.
+
+Everything in it gives way on a narrow window: the selector and the status line shorten their
+text with "…" (the whole text is in the tooltip), and the word "Context" goes before the
+gauge's figures do, so the header never makes the window wider than a laptop's screen.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QToolButton, QWidget
+
+
+class ElidedLabel(QLabel):
+    """One line of text that ends in "…" where it does not fit, instead of widening its window;
+    it keeps room for `min_chars` characters."""
+
+    def __init__(self, text: str = "", objectName: str = "", min_chars: int = 12,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(objectName)
+        self._min_chars = min_chars
+        self._full = ""
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # type: ignore[override]  # same signature, shortened on screen
+        self._full = text
+        self._elide()
+
+    def text(self) -> str:  # type: ignore[override]
+        return self._full
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().averageCharWidth() * self._min_chars, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSizeHint()  # more comes from its stretch, when the window has it
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self.width())
+        super().setText(shown)
+        self.setToolTip(self._full if shown != self._full else "")
+
+
+class OptionalLabel(QLabel):
+    """A label that never costs its window width: squeezed, it shows nothing rather than a part."""
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self.width() >= super().minimumSizeHint().width():
+            super().paintEvent(event)
+
+
+NOTE_SECONDS = 4
 
 REMOTE_BADGE = "remote · {host}"
 
@@ -19,7 +74,11 @@ class Header(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model_selector = QComboBox(objectName="modelSelector", toolTip="Model (Ctrl+K)")
-        self.model_selector.setMinimumContentsLength(28)
+        # As wide as 10 characters at least and 32 at most; long names end in "…".
+        self.model_selector.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_selector.setMinimumContentsLength(10)
+        self.model_selector.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.model_selector.setMaximumWidth(self.model_selector.fontMetrics().averageCharWidth() * 32 + 40)
         self.model_selector.activated.connect(self._on_model_selector_activated)
         self._local: list[tuple[str, Path]] = []
         self._remote: list[tuple[str, str, str]] = []  # model id, remote:NAME/MODEL, host
@@ -27,27 +86,36 @@ class Header(QWidget):
         self.loading_bar = QProgressBar(objectName="loadingBar", maximumWidth=140, textVisible=False)
         self.loading_bar.setRange(0, 0)  # llama.cpp gives no load progress worth trusting: a busy bar
         self.loading_bar.hide()
-        self.status_label = QLabel(objectName="statusLabel")
+        self.status_label = ElidedLabel(objectName="statusLabel")
+        self.context_label = OptionalLabel("Context", objectName="contextLabel")
+        # The figures sit beside the bar, not on it: a bar's text is clipped (its first digit
+        # hidden) once bigger text no longer fits the bar.
+        self.context_gauge = QProgressBar(objectName="contextGauge", textVisible=False, minimumWidth=60,
+                                          maximumWidth=60)
+        self.context_gauge.setFixedHeight(8)  # a thin gauge, not a box that looks like a text field
         self.server_label = QLabel(objectName="serverLabel", toolTip="Other apps use this model through Hearth's "
                                    "local server (Settings, Local server)")
         self.server_label.hide()
-        self.context_label = QLabel("Context", objectName="contextLabel")
-        self.context_gauge = QProgressBar(objectName="contextGauge", minimumWidth=150, maximumWidth=200)
-        self.context_gauge.setFormat("%v / %m tokens")
-        self.context_gauge.setToolTip("How much of the model's context this conversation uses")
         self.context_gauge.setRange(0, 1)
         self.context_gauge.setValue(0)
+        self.context_text = QLabel("0 / 0", objectName="contextText")
+        for widget in (self.context_label, self.context_gauge, self.context_text):
+            widget.setToolTip("How much of the model's context this conversation uses, in tokens")
         self.settings_button = QToolButton(text="Settings", objectName="settingsButton", checkable=True,
                                            toolTip="System prompt and generation settings (Ctrl+,)")
         self.settings_button.toggled.connect(self.settings_toggled)
+        self._status = ""
+        self._note_timer = QTimer(self, singleShot=True)
+        self._note_timer.timeout.connect(lambda: self.status_label.setText(self._status))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(16, 8, 16, 4)
-        layout.addWidget(self.model_selector)
+        layout.addWidget(self.model_selector, 1)
         layout.addWidget(self.loading_bar)
-        layout.addWidget(self.status_label, 1)
+        layout.addWidget(self.status_label, 2)
         layout.addWidget(self.server_label)
         layout.addWidget(self.context_label)
         layout.addWidget(self.context_gauge)
+        layout.addWidget(self.context_text)
         layout.addWidget(self.settings_button)
 
     def set_models(self, models: list[tuple[str, Path]], current: Path | str | None) -> None:
@@ -82,11 +150,22 @@ class Header(QWidget):
         self._remote = list(models)
         self.set_models(self._local, self._current)
 
+    def set_status(self, text: str) -> None:
+        """The standing line: the backend and context of the loaded model, or why there is none."""
+        self._status = text
+        self._note_timer.stop()
+        self.status_label.setText(text)
+
+    def show_note(self, text: str) -> None:
+        """A passing confirmation ("Copied…"); the standing line comes back after NOTE_SECONDS."""
+        self.status_label.setText(text)
+        self._note_timer.start(int(NOTE_SECONDS * 1000))
+
     def set_loading(self, name: str | None) -> None:
         self.loading_bar.setVisible(name is not None)
         self.model_selector.setEnabled(name is None)
         if name is not None:
-            self.status_label.setText(f"Loading {name}…")
+            self.set_status(f"Loading {name}…")
 
     def set_server_status(self, text: str) -> None:
         """The local server's live line ("serving 1 request · 34 tok/s"); hidden while it is off."""
@@ -96,6 +175,7 @@ class Header(QWidget):
     def set_context(self, used: int, total: int) -> None:
         self.context_gauge.setRange(0, max(1, total))
         self.context_gauge.setValue(min(used, total))
+        self.context_text.setText(f"{min(used, total):,} / {total:,}")
 
     def _on_model_selector_activated(self, index: int) -> None:
         data = self.model_selector.itemData(index)

@@ -1,4 +1,5 @@
-"""The Hearth window: conversations on the left, the chat in the middle, its settings on the right."""
+"""The Hearth window: conversations on the left, the chat in the middle, its settings in a sheet
+over the chat's right edge. It fits a 1024×640 screen: nothing beside the chat adds width."""
 
 from __future__ import annotations
 
@@ -8,18 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QProcess, Qt, QTimer, QUrl
-from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
-    QCloseEvent,
-    QDesktopServices,
-    QDragEnterEvent,
-    QDropEvent,
-    QGuiApplication,
-    QKeySequence,
-    QShortcut,
-)
+from PySide6.QtCore import QByteArray, QProcess, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from desktop.chats import ChatStore, Conversation, build_messages
@@ -29,6 +20,7 @@ from desktop.paths import AppPaths
 from desktop.privacy import Privacy
 from desktop.remotes import RemoteEndpoints
 from desktop.settings import AppSettings, SettingsFile, Theme, apply_network_policy, engine_settings
+from desktop.ui.about import AboutDialog
 from desktop.ui.chat_controller import ChatController
 from desktop.ui.composer import Composer
 from desktop.ui.conversation_view import ConversationView
@@ -38,13 +30,16 @@ from desktop.ui.documents_panel import DocumentsPanel
 from desktop.ui.engine_bridge import EngineBridge
 from desktop.ui.header import Header
 from desktop.ui.markdown import MarkdownRenderer
+from desktop.ui.menus import build_menus
 from desktop.ui.model_manager import ModelManagerWindow, ModelServices, RemoteTab, create_model_manager
+from desktop.ui.personal_tools import PersonalTools
 from desktop.ui.privacy_controller import PrivacyController
 from desktop.ui.remote_controller import RemoteController
 from desktop.ui.remote_models import AnswerRouter, RemoteModels
 from desktop.ui.server_bridge import ServerBridge
 from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.settings_panel import SettingsPanel
+from desktop.ui.settings_sheet import SettingsSheet
 from desktop.ui.sidebar import Sidebar
 from desktop.ui.template_doctor import TemplateDoctor
 from desktop.ui.themes import ThemeManager
@@ -84,7 +79,6 @@ class MainWindow(QMainWindow):
         self.view = ConversationView(MarkdownRenderer(theme.code_style))
         self.composer = Composer()
         self.settings_panel = SettingsPanel()
-        self.settings_panel.hide()
         self.crash_notice = CrashNotice(safe_mode_memory(paths), bridge)
         center = QWidget(objectName="center")
         center_layout = QVBoxLayout(center)
@@ -94,13 +88,15 @@ class MainWindow(QMainWindow):
         center_layout.addWidget(self.crash_notice)
         center_layout.addWidget(self.view, 1)
         center_layout.addWidget(self.composer)
+        self.settings_sheet = SettingsSheet(self.settings_panel, over=self.view)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(center)
-        self.splitter.addWidget(self.settings_panel)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([self.settings.sidebar_width, 900, 280])
+        self.splitter.setCollapsible(1, False)
+        self.splitter.setSizes([self.settings.sidebar_width, 900])
         self.setCentralWidget(self.splitter)
+        self._welcome: WelcomeDialog | None = None
 
         self.model_services = model_services  # the model manager's; None: the manager cannot open
         self.model_manager: ModelManagerWindow | None = None  # built on first use
@@ -116,74 +112,36 @@ class MainWindow(QMainWindow):
         self._doctor: TemplateDoctor | None = None
         self._reload_timer = QTimer(self, singleShot=True, interval=800)
         self._reload_timer.timeout.connect(self._reload_model)
-        self._build_menus()
+        build_menus(self)
         self._connect()
+        self.personal = PersonalTools(self)  # prompts, assistants, adapters
         self.header.set_models(models, None)
-        self.controller.new_conversation()
-        self.remote.refresh()
+        self._restore_window_state()
+        self.remote.refresh()  # the saved endpoints' models, for the header's selector
 
     # -- wiring --------------------------------------------------------------------------
 
     def _connect(self) -> None:
         self.composer.send_requested.connect(self.send)
         self.composer.stop_requested.connect(self.controller.stop)
+        self.composer.input.textChanged.connect(self._on_composer_text_changed)
         self.controller.busy_changed.connect(self.composer.set_busy)
+        self.controller.waiting_changed.connect(self.composer.set_waiting)
         self.controller.conversation_changed.connect(self._on_controller_conversation_changed)
         self.controller.context_used.connect(self.header.set_context)
         self.sidebar.export_requested.connect(self.export_dialog)
+        # After the controller's own slot has emptied the view: the message box is ready for typing.
+        self.sidebar.new_requested.connect(lambda: self.composer.input.setFocus())
         self.header.model_chosen.connect(self.load_model)
-        self.header.settings_toggled.connect(self.settings_panel.setVisible)
+        self.header.settings_toggled.connect(self.settings_sheet.setVisible)
         self.settings_panel.settings_changed.connect(self._on_settings_panel_changed)
         self.settings_panel.system_prompt_changed.connect(self.controller.update_system_prompt)
         self.bridge.model_loading.connect(self._on_bridge_model_loading)
         self.bridge.model_loaded.connect(self._on_bridge_model_loaded)
         self.bridge.model_failed.connect(self._on_bridge_model_failed)
         self.crash_notice.load_requested.connect(self.load_model)
-        self.crash_notice.status_changed.connect(self.header.status_label.setText)
+        self.crash_notice.status_changed.connect(self.header.set_status)
         self.theme.changed.connect(lambda _dark: self.view.set_renderer(MarkdownRenderer(self.theme.code_style)))
-
-    def _build_menus(self) -> None:
-        def action(menu: Any, text: str, slot: Any,
-                   shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None) -> QAction:
-            act: QAction = menu.addAction(text)
-            act.triggered.connect(slot)
-            if shortcut is not None:
-                act.setShortcut(QKeySequence(shortcut))
-            return act
-
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        action(file_menu, "New chat", self.controller.new_conversation, QKeySequence.StandardKey.New)
-        action(file_menu, "Export chat…", lambda: self.export_dialog(None), "Ctrl+Shift+E")
-        file_menu.addSeparator()
-        action(file_menu, "Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
-        action(file_menu, "Lock now", self.privacy.lock, "Ctrl+L")
-        file_menu.addSeparator()
-        action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
-        edit_menu = bar.addMenu("&Edit")
-        action(edit_menu, "Search chats", self.sidebar.focus_search, QKeySequence.StandardKey.Find)
-        action(edit_menu, "Rename chat", self._rename_current, "F2")
-        view_menu = bar.addMenu("&View")
-        themes = QActionGroup(self)
-        for theme, label in (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark")):
-            act = action(view_menu, f"Theme: {label}", lambda _=False, t=theme: self.set_theme(t))
-            act.setCheckable(True)
-            act.setChecked(self.settings.theme == theme)
-            themes.addAction(act)
-        view_menu.addSeparator()
-        action(view_menu, "Bigger text", lambda: self.set_font_size(self.settings.font_size + 1),
-               QKeySequence.StandardKey.ZoomIn)
-        action(view_menu, "Smaller text", lambda: self.set_font_size(self.settings.font_size - 1),
-               QKeySequence.StandardKey.ZoomOut)
-        action(view_menu, "Chat settings", self.header.settings_button.toggle, "Ctrl+,")
-        model_menu = bar.addMenu("&Model")
-        action(model_menu, "Choose model", self.focus_model_selector, "Ctrl+K")
-        action(model_menu, "Manage models…", lambda: self.open_model_manager(), "Ctrl+Shift+M")
-        action(model_menu, "Template doctor…", self.open_template_doctor, "Ctrl+Shift+T")
-        help_menu = bar.addMenu("&Help")
-        action(help_menu, "Copy diagnostics", self.copy_diagnostics)
-        action(help_menu, "Open log folder", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.paths.logs))))
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.controller.stop)
 
     # -- actions -------------------------------------------------------------------------
 
@@ -193,9 +151,15 @@ class MainWindow(QMainWindow):
                 conversation.id if conversation else None):
             self.composer.input.setPlainText(text)  # not sent: nothing lost
             return
+        self._dismiss_welcome()
         self.controller.send(text, self.settings_panel.values(), self.settings_panel.system_prompt.toPlainText())
         if conversation is None and self.controller.conversation is not None:
             self.remote.agreed_for(self.controller.conversation.id)
+
+    def new_chat(self) -> None:
+        """An empty conversation, and the message box ready for typing (whatever had focus)."""
+        self.controller.new_conversation()
+        self.composer.input.setFocus()
 
     def load_model(self, path: Path) -> None:
         if self.controller.busy:
@@ -206,7 +170,7 @@ class MainWindow(QMainWindow):
         """The last run crashed: say so, offer safe mode, and show the conversation it was answering."""
         self.crash_notice.show_crash(record, held)
         if held is not None:
-            self.header.status_label.setText("No model loaded yet: choose how to load it below.")
+            self.header.set_status("No model loaded yet: choose how to load it below.")
             self.composer.set_ready(False)
         chats = self.store.list_conversations() if record.step == "generate" else []
         if chats:
@@ -249,12 +213,22 @@ class MainWindow(QMainWindow):
         QGuiApplication.quit()
 
     def show_welcome(self) -> WelcomeDialog:
-        """First run: say what stays on the device; start now or download a model for this machine."""
-        dialog = WelcomeDialog(self)
+        """First run: say what stays on the device; start now or download a model for this machine.
+        Typing a message dismisses it, as choosing the starter model would."""
+        dialog = self._welcome = WelcomeDialog(self)
         dialog.finished.connect(lambda _result: self._save(first_run_done=True))
         dialog.download_chosen.connect(self.download_recommended)
         dialog.show()
         return dialog
+
+    def _dismiss_welcome(self) -> None:
+        if self._welcome is not None and self._welcome.isVisible():
+            self._welcome.accept()
+        self._welcome = None
+
+    def _on_composer_text_changed(self) -> None:
+        if self._welcome is not None and self.composer.input.toPlainText().strip():
+            self._dismiss_welcome()
 
     def download_recommended(self, recommendation: Recommendation) -> None:
         self.open_model_manager().download_catalog_entry(recommendation.entry)
@@ -284,7 +258,9 @@ class MainWindow(QMainWindow):
     def _on_model_manager_library_changed(self) -> None:
         assert self.model_services is not None
         self.models = self.model_services.list_models()
-        self.header.set_models(self.models, self.bridge.model.path if self.bridge.model is not None else None)
+        current = self.remote.current or (self.bridge.model.path if self.bridge.model is not None else None)
+        self.header.set_models(self.models, current)
+        self.documents_panel.embedding_models_changed()  # one may have come or gone
 
     def open_template_doctor(self) -> TemplateDoctor:
         if self._doctor is None:
@@ -354,7 +330,12 @@ class MainWindow(QMainWindow):
         """Versions, backend and model for a bug report; no conversation text."""
         text = diagnostics(self.paths, self.settings, self.bridge.model)
         QGuiApplication.clipboard().setText(text)
-        self.header.status_label.setText("Diagnostics copied to the clipboard.")
+        self.header.show_note("Diagnostics copied to the clipboard.")
+
+    def show_about(self) -> AboutDialog:
+        dialog = AboutDialog(self.paths, self)
+        dialog.show()
+        return dialog
 
     def bring_forward(self) -> None:
         """Another start of Hearth asked for this window."""
@@ -364,7 +345,7 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
-    def _rename_current(self) -> None:
+    def rename_current(self) -> None:
         if self.controller.conversation is not None:
             self.sidebar.start_rename(self.controller.conversation.id)
 
@@ -395,6 +376,8 @@ class MainWindow(QMainWindow):
             self.settings_panel.show_settings({}, system_prompt="")
         else:
             self.settings_panel.show_settings(conversation.settings, system_prompt=conversation.system_prompt)
+            if conversation.id != self.settings.last_conversation:
+                self._save(last_conversation=conversation.id)
 
     def _on_settings_panel_changed(self, settings: dict[str, Any]) -> None:
         self.controller.update_settings(settings)
@@ -412,10 +395,11 @@ class MainWindow(QMainWindow):
         self.composer.set_ready(False)
 
     def _on_bridge_model_loaded(self, info: ModelInfo) -> None:
+        self.view.clear_error()
         self.header.set_loading(None)
         self.header.set_models(self.models, info.path)
         safe = " · safe mode" if info.safe_mode else ""
-        self.header.status_label.setText(f"{info.backend} · {info.context_length:,}-token context{safe}")
+        self.header.set_status(f"{info.backend} · {info.context_length:,}-token context{safe}")
         facts = info.facts
         self.settings_panel.set_defaults(recommended_sampling(facts.family_key if facts else None))
         self.settings_panel.set_thinking_available(bool(facts and facts.thinking_switch))
@@ -432,17 +416,28 @@ class MainWindow(QMainWindow):
             log.warning("Could not record the memory %s took: %s", info.name, exc)
 
     def _on_bridge_model_failed(self, message: str, still_loaded: ModelInfo | None) -> None:
-        self.view.show_error(message)
         if still_loaded is not None:
             self._on_bridge_model_loaded(still_loaded)
-            return
-        self.header.set_loading(None)
-        self.header.set_models(self.models, None)
-        self.header.status_label.setText("No model loaded: choose one above.")
-        self.composer.set_ready(False)
+        else:
+            self.header.set_loading(None)
+            self.header.set_models(self.models, None)
+            self.header.set_status("No model loaded: choose one above.")
+            self.composer.set_ready(False)
+        self.view.show_error(message)  # until the next answer or model: a load that works clears it
+
+    def _restore_window_state(self) -> None:
+        """The size and place the window had, and the conversation open, when Hearth closed."""
+        if self.settings.window_geometry:
+            self.restoreGeometry(QByteArray.fromBase64(self.settings.window_geometry.encode("ascii")))
+        last = self.settings.last_conversation
+        if isinstance(last, int) and last in {c.id for c in self.store.list_conversations()}:  # not deleted
+            self.controller.open_conversation(last)
+        else:
+            self.controller.new_conversation()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._save(sidebar_width=self.splitter.sizes()[0])
+        geometry = bytes(self.saveGeometry().toBase64().data()).decode("ascii")
+        self._save(sidebar_width=self.splitter.sizes()[0], window_geometry=geometry)
         self.controller.close()
         self.documents.shutdown()
         if self.model_manager is not None:

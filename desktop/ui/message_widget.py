@@ -5,10 +5,11 @@ paging through alternatives)."""
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QColor, QCursor, QDesktopServices, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -16,11 +17,13 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QToolButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.chats import Message
+from desktop.ui.citations import cited_number, link_citations
 from desktop.ui.markdown import MarkdownRenderer
 from desktop.ui.message_body import MessageBody
 from models.families import split_reasoning
@@ -31,6 +34,7 @@ STOP_REASONS = {
     "context": "the context is full",
     "cancelled": "stopped by you",
 }
+COPIED_FEEDBACK_MS = 1500
 STATUS_NOTES = {
     "interrupted": "Interrupted: Hearth closed before this answer finished.",
     "cancelled": "",
@@ -72,6 +76,7 @@ class MessageWidget(QFrame):
     regenerate_requested = Signal(int)
     delete_requested = Signal(int)
     alternative_requested = Signal(int, int)  # message id, step (-1 / +1)
+    citation_opened = Signal(int)  # the number of a source cited in the answer's text, clicked
 
     def __init__(
         self,
@@ -97,9 +102,10 @@ class MessageWidget(QFrame):
         self.thinking_body.hide()
         self.body = MessageBody(renderer)
         self.body.setObjectName("messageBody")
+        self.body.anchorClicked.connect(self._on_body_anchor_clicked)
         self.notice_label = QLabel(objectName="noticeLabel", wordWrap=True)
         self.sources_label = QLabel(objectName="sourcesLabel", wordWrap=True, textFormat=Qt.TextFormat.RichText)
-        self.sources_label.linkActivated.connect(lambda link: QDesktopServices.openUrl(QUrl(link)))
+        self.sources_label.linkActivated.connect(self.open_source)
         self.sources_label.hide()
         self.stats_label = QLabel(objectName="statsLabel")
 
@@ -112,6 +118,9 @@ class MessageWidget(QFrame):
         self.alternative_label = QLabel(objectName="alternativeLabel")
         self.next_button = QToolButton(text="›", objectName="nextAlternative", toolTip="Next version")
         self.copy_button.clicked.connect(self._copy)
+        self._copied_timer = QTimer(self, singleShot=True, interval=COPIED_FEEDBACK_MS)
+        self._copied_timer.timeout.connect(lambda: self.copy_button.setText("Copy"))
+        self.body.code_copied.connect(lambda _index: QToolTip.showText(QCursor.pos(), "Copied", self.body))
         self.edit_button.clicked.connect(self.start_editing)
         self.regenerate_button.clicked.connect(lambda: self.regenerate_requested.emit(self.message.id))
         self.delete_button.clicked.connect(lambda: self.delete_requested.emit(self.message.id))
@@ -179,6 +188,9 @@ class MessageWidget(QFrame):
         self.stats_label.setText(stats_line(None, message.stats) if message.role != "user" else "")
         stats = message.stats or {}
         citations = stats.get("citations") or []
+        if citations and message.role != "user":
+            # [1], [2] in the text become links to the sources listed under it.
+            link_citations(self.body.document(), citations, QColor(self._renderer.style.link))
         self.sources_label.setText(sources_html(citations) if citations else "")
         self.sources_label.setVisible(bool(citations))
         notes = [STATUS_NOTES.get(message.status, ""), *(stats.get("notes") or [])]
@@ -187,6 +199,15 @@ class MessageWidget(QFrame):
         note = "\n".join(n for n in notes if n)
         self.notice_label.setText(note)
         self.notice_label.setVisible(bool(note))
+
+    def _on_body_anchor_clicked(self, url: QUrl) -> None:
+        number = cited_number(url)
+        citations = (self.message.stats or {}).get("citations") or []
+        cited = next((c for c in citations if c.get("number") == number), None)
+        if cited is None:
+            return
+        self.citation_opened.emit(number)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(cited.get("path", ""))))  # as its listed source's link
 
     def set_alternative(self, position: int, count: int) -> None:
         self.alternative_label.setText(f"{position}/{count}")
@@ -260,7 +281,9 @@ class MessageWidget(QFrame):
         if self._editor is not None:
             return
         self._editor = QPlainTextEdit(self.message.content, objectName="messageEditor")
+        self._editor.setToolTip("Enter sends, Shift+Enter starts a new line, Esc cancels")
         self._editor.setMinimumHeight(80)
+        self._editor.installEventFilter(self)
         index = self._layout.indexOf(self.body)
         self._layout.insertWidget(index, self._editor)
         self._layout.insertWidget(index + 1, self._edit_row)
@@ -282,7 +305,38 @@ class MessageWidget(QFrame):
             self.stop_editing()
             self.edit_submitted.emit(self.message.id, text)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The edit box sends on Enter, as the message box does; Esc there cancels the edit (the
+        # window's Esc, which stops an answer, must not take it first).
+        kind = event.type()
+        if watched is not self._editor or kind not in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
+            return super().eventFilter(watched, event)
+        key_event: QKeyEvent = event  # type: ignore[assignment]
+        key, shift = key_event.key(), bool(key_event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if kind == QEvent.Type.ShortcutOverride:
+            if key == Qt.Key.Key_Escape:
+                event.accept()
+                return True
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not shift:
+            self._submit_edit()
+            return True
+        elif key == Qt.Key.Key_Escape:
+            self.stop_editing()
+            return True
+        return super().eventFilter(watched, event)
+
     def _copy(self) -> None:
         text = self._text if self.message.role == "user" else split_reasoning(self._text).answer
         QGuiApplication.clipboard().setText(text)
+        self.copy_button.setText("Copied")
+        self._copied_timer.start()
         self.copy_requested.emit(self.message.id)
+
+    def open_source(self, link: str) -> None:
+        """A cited file, in the application the system opens it with; or a note saying why not."""
+        url = QUrl(link)
+        name = Path(url.toLocalFile()).name if url.isLocalFile() else link
+        if url.isLocalFile() and not Path(url.toLocalFile()).is_file():
+            self.add_notice(f"{name} cannot be opened: it was moved or deleted since it was indexed.")
+        elif not QDesktopServices.openUrl(url):
+            self.add_notice(f"{name} cannot be opened: no application on this computer opens it.")

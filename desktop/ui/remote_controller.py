@@ -28,9 +28,6 @@ def where_it_goes(host: str) -> str:
     return f"Answers come from {host}; your messages and attached passages are sent there."
 
 
-def where_it_goes_short(host: str) -> str:
-    return f"Answers from {host}: your messages go there"
-
 
 def remote_empty_text(host: str) -> str:
     """The empty conversation's promise, made true for a remote model."""
@@ -63,8 +60,7 @@ class RemoteController(QObject):
         self.router.remote_context = self.remote.context_of(ref)
         self.current = ref
         self.header.set_models(self.header.local_models, ref)
-        self.header.status_label.setText(where_it_goes_short(engine.host))
-        self.header.status_label.setToolTip(where_it_goes(engine.host))
+        self.header.set_status(where_it_goes(engine.host))  # shortened with "…" where the window is narrow
         self.header.set_context(self.header.context_gauge.value(), self.router.context_length)
         self.view.placeholder.setText(remote_empty_text(engine.host))
         self.composer.set_ready(True)
@@ -104,7 +100,6 @@ class RemoteController(QObject):
             self.router.remote = None
             self.router.remote_context = None
             self.current = None
-            self.header.status_label.setToolTip("")
             self.view.placeholder.setText(EMPTY_TEXT)
             self.changed.emit(None)
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.adapter_picker import AdapterPicker
 from models.families import DEFAULT_SETTINGS, thinking_choice
 
 # The sampling defaults (models.families decides them for every entry point), and the context a
@@ -50,7 +51,7 @@ class SettingsPanel(QWidget):
                                         step=512),
             "seed": self._int(-1, 2**31 - 1, "Same seed, same settings, same answer (-1: random)"),
         }
-        form = QFormLayout()
+        form = self._form = QFormLayout()
         labels = {"temperature": "Temperature", "top_p": "Top-p", "top_k": "Top-k", "min_p": "Min-p",
                   "repeat_penalty": "Repeat penalty", "max_tokens": "Max tokens",
                   "context_length": "Context length", "seed": "Seed"}
@@ -63,6 +64,8 @@ class SettingsPanel(QWidget):
         self.thinking.toggled.connect(self._on_field_changed)
         self.thinking.hide()  # only for models whose template has the switch (Qwen 3)
         form.addRow(self.thinking)
+        self.adapters = AdapterPicker()  # LoRA adapters on the model, each at its scale
+        self.adapters.changed.connect(lambda: self._on_field_changed(None))
         self.reset_button = QPushButton("Reset to defaults", objectName="resetSettingsButton")
         self.reset_button.clicked.connect(lambda: self.show_settings({}, emit=True))
 
@@ -72,6 +75,8 @@ class SettingsPanel(QWidget):
         layout.addWidget(self.system_prompt)
         layout.addWidget(QLabel("<b>Generation</b>"))
         layout.addLayout(form)
+        layout.addWidget(QLabel("<b>LoRA adapters</b>"))
+        layout.addWidget(self.adapters)
         layout.addWidget(self.reset_button, 0, Qt.AlignmentFlag.AlignRight)
         layout.addStretch(1)
         self._loading = False
@@ -86,6 +91,10 @@ class SettingsPanel(QWidget):
         box = QSpinBox(minimum=low, maximum=high, singleStep=step, toolTip=tip)
         box.setKeyboardTracking(False)
         return box
+
+    def hide_model_settings(self) -> None:
+        """Without the context length, which belongs to the loaded model (for an assistant's settings)."""
+        self._form.setRowVisible(self.fields["context_length"], False)
 
     def set_defaults(self, defaults: dict[str, Any]) -> None:
         """Per-model defaults: what "Reset" returns to and what unset fields show."""
@@ -107,6 +116,7 @@ class SettingsPanel(QWidget):
             if key != "context_length":
                 widget.setValue(merged[key])
         self.thinking.setChecked(thinking_choice(settings) is not False)
+        self.adapters.set_values(settings.get("adapters", []))
         if system_prompt is not None and system_prompt != self.system_prompt.toPlainText():
             self.system_prompt.setPlainText(system_prompt)
             self._prompt_delay.stop()
@@ -118,6 +128,7 @@ class SettingsPanel(QWidget):
         values: dict[str, Any] = {key: widget.value() for key, widget in self.fields.items()}
         if not self.thinking.isHidden():
             values["thinking"] = self.thinking.isChecked()
+        values["adapters"] = self.adapters.values()
         return values
 
     def _on_field_changed(self, _value: object) -> None:

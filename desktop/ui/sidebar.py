@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
@@ -19,16 +20,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.chats import Conversation, SearchHit, snippet_text
+from desktop.chats import MARK_END, MARK_START, Conversation, SearchHit, snippet_text
 
 CONVERSATION_ROLE = Qt.ItemDataRole.UserRole
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
+TERMS_ROLE = Qt.ItemDataRole.UserRole + 2  # the words a search hit matched, to mark in the message
 UNDO_SECONDS = 10
+
+
+def matched_words(snippet: str) -> list[str]:
+    """The words search marked in a snippet, each once."""
+    found = re.findall(f"{re.escape(MARK_START)}(.*?){re.escape(MARK_END)}", snippet)
+    return list(dict.fromkeys(word for word in found if word.strip()))
 
 
 class Sidebar(QWidget):
     conversation_selected = Signal(int)
-    message_selected = Signal(int, int)  # conversation id, message id (from a search hit)
+    message_selected = Signal(int, int, list)  # conversation id, message id, the matched words (a search hit)
     new_requested = Signal()
     rename_requested = Signal(int, str)
     delete_requested = Signal(int)
@@ -114,6 +122,7 @@ class Sidebar(QWidget):
             item = QTreeWidgetItem([f"{hit.conversation_title}\n{snippet}"])
             item.setData(0, CONVERSATION_ROLE, hit.conversation_id)
             item.setData(0, MESSAGE_ROLE, hit.message_id)
+            item.setData(0, TERMS_ROLE, matched_words(hit.snippet))
             item.setToolTip(0, snippet)
             self.tree.addTopLevelItem(item)
         self._filling = False
@@ -129,6 +138,10 @@ class Sidebar(QWidget):
 
     def conversation_ids(self) -> list[int]:
         return [row.data(0, CONVERSATION_ROLE) for row in self._rows()]
+
+    def add_top_section(self, widget: QWidget) -> None:
+        """A row under the search field (the assistant filter)."""
+        self._layout.insertWidget(self._layout.indexOf(self.search_field) + 1, widget)
 
     def add_section(self, widget: QWidget) -> None:
         """A section under the conversation list (the documents panel), above the undo bar."""
@@ -163,7 +176,7 @@ class Sidebar(QWidget):
             return
         message_id = item.data(0, MESSAGE_ROLE)
         if message_id is not None:
-            self.message_selected.emit(conversation_id, message_id)
+            self.message_selected.emit(conversation_id, message_id, item.data(0, TERMS_ROLE) or [])
         else:
             self.conversation_selected.emit(conversation_id)
 

@@ -53,6 +53,8 @@ QPushButton#sendButton {{ padding: 6px 16px; }}
 QToolButton {{ border: none; padding: 2px 6px; border-radius: 4px; }}
 QToolButton:hover {{ background: {hover}; }}
 QTextBrowser {{ border: none; background: transparent; }}
+QScrollArea#settingsSheet {{ border: none; border-left: 1px solid {border}; }}
+QLabel#composerNote {{ color: {muted}; }}
 """
 
 
@@ -110,6 +112,7 @@ class ThemeManager(QObject):
                 hover="#3a3d44" if dark else "#dfe3e8",
                 warning="#3b2e0a" if dark else "#fff8c5",
                 warn_edge="#9e6a03" if dark else "#d4a72c",
+                border="#3a3d44" if dark else "#d0d7de",
             )
         )
         self.changed.emit(dark)

@@ -1,6 +1,7 @@
 """The llama.cpp runtime: the only package that imports `llama_cpp`. The engine (load, chat,
 cancel), its worker thread, prefix reuse, CPU and GPU facts, the CPU kernels it may use, crash
-markers and safe mode, the template check against a model's vocabulary, embeddings and the bench."""
+markers and safe mode, the template check against a model's vocabulary (an embedding model's own
+checks at import), embeddings and the bench."""
 
 from models.cancel import CancelToken
 from models.engine.bench import bench_messages, run_bench
@@ -18,6 +19,8 @@ from models.engine.crash_guard import (
 from models.engine.embedding import EmbeddingModel
 from models.engine.engine import Engine
 from models.engine.hardware import supports_gpu_offload
+from models.engine.import_check import ImportCheck, check_embedding_model, check_import
+from models.engine.lora import MAX_SCALE, AdapterChoice, LoadedAdapters, adapter_choices
 from models.engine.output import Pieces
 from models.engine.template_check import (
     Finding,
@@ -35,6 +38,8 @@ from models.engine.worker import EngineWorker
 from models.families import SamplingParams
 
 __all__ = [
+    "MAX_SCALE",
+    "AdapterChoice",
     "CancelToken",
     "EmbeddingModel",
     "Engine",
@@ -42,7 +47,9 @@ __all__ = [
     "EngineWorker",
     "Finding",
     "GenerationStats",
+    "ImportCheck",
     "KernelChoice",
+    "LoadedAdapters",
     "ModelInfo",
     "Pieces",
     "PromptInspection",
@@ -53,8 +60,11 @@ __all__ = [
     "StepMarker",
     "StepRecord",
     "TemplateReport",
+    "adapter_choices",
     "annotate_prompt",
     "bench_messages",
+    "check_embedding_model",
+    "check_import",
     "check_loaded",
     "check_model_file",
     "check_template",

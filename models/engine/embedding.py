@@ -31,10 +31,10 @@ class EmbeddingModel:
     def __init__(self, info: GGUFInfo, threads: int | None = None, gpu: bool | None = None) -> None:
         trained = info.context_length or MAX_SEQUENCE_TOKENS
         self.max_tokens = min(trained, MAX_SEQUENCE_TOKENS)
-        # One core is left to the window and the chat engine: indexing is background work, and
-        # ggml's threads spin at every barrier, so a thread that shares a core with the chat
-        # engine slows both (on 2 busy cores, 1 thread embedded faster than 2).
-        threads = threads or max(1, hardware.physical_cores() - 1)
+        # All physical cores by default: the documents worker lowers it while a chat answers
+        # (set_threads), when the cores are the chat's.
+        threads = threads or hardware.physical_cores()
+        self.threads = threads
         offload = hardware.supports_gpu_offload() if gpu is None else gpu
         with llama_log.capture() as lines, cpu_kernels.model_params():
             try:
@@ -58,6 +58,12 @@ class EmbeddingModel:
 
     def close(self) -> None:
         self._llm.close()
+
+    def set_threads(self, threads: int) -> None:
+        """Threads for the next texts (llama.cpp takes a new count between decodes)."""
+        if threads != self.threads:
+            self._llm._ctx.set_n_threads(threads, threads)
+            self.threads = threads
 
     def tokenize(self, text: str) -> list[int]:
         """The token ids the model reads for `text`, with its begin and end markers."""

@@ -30,6 +30,7 @@ from models.cancel import CancelToken
 from models.engine import cpu_kernels, crash_guard, hardware, llama_log
 from models.engine.chat_handlers import tolerant_chat_handlers
 from models.engine.context_window import FittedPrompt, fit_to_context
+from models.engine.lora import AdapterChoice, LoadedAdapters
 from models.engine.output import Pieces, Shaper, StopStrings, shaped
 from models.engine.prefix_cache import PrefixCache
 from models.engine.values import EngineSettings, GenerationStats, ModelInfo, StopReason
@@ -54,6 +55,7 @@ from models.families import (
     unrenderable_message,
 )
 from models.files import GGUFInfo, validate_model
+from models.library import is_embedding_model
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +124,7 @@ class Engine:
         self._adaptations_logged: set[tuple[str, ...]] = set()
         self._cache = PrefixCache(self.settings.prefix_cache_bytes)
         self._abort: _AbortSwitch | None = None
+        self.adapters: LoadedAdapters | None = None  # LoRA adapters on the loaded model
         self.model: ModelInfo | None = None
 
     # -- loading -------------------------------------------------------------------------
@@ -133,9 +136,12 @@ class Engine:
 
         `template` names a known-good template (models.families.known_templates) to use instead of the
         model's own; `settings`, when given, replace the engine's from now on (context length,
-        threads, GPU offload). A file that fails validation leaves the loaded model in place; once
+        threads, GPU offload). A file that fails validation, or an embedding model (it cannot
+        chat), leaves the loaded model in place; once
         llama.cpp is handed the new file, the old model is gone (two may not fit in memory)."""
         info = validate_model(path)
+        if is_embedding_model(info):  # llama.cpp would load it, then fail at the first answer
+            raise ModelFileError(info.path, "it is an embedding model, used to search your documents, not to chat")
         self.unload()
         if settings is not None:
             self.settings = settings
@@ -172,6 +178,7 @@ class Engine:
                 offloaded = int(match.group(1))
         self._llm, self._gguf = llm, info
         self._abort = _AbortSwitch(llm)
+        self.adapters = LoadedAdapters(llm, info)
         self._family = family_of(info)
         self._stop_ids = frozenset(self._control_tokens(self._family.stop_tokens if self._family else ()))
         self._special_text = (self._family is not None and self._family.reasoning == "harmony") or bool(
@@ -237,6 +244,9 @@ class Engine:
     def unload(self) -> None:
         if self._llm is not None:
             self._abort = None
+            if self.adapters is not None:
+                self.adapters.close()  # before the model they belong to is freed
+            self.adapters = None
             self._llm.close()
         self._llm = self._gguf = self._template = self._family = self.model = None
         self._stop_ids, self._special_text = frozenset(), False
@@ -319,6 +329,15 @@ class Engine:
         reserve = min(max_tokens or DEFAULT_ANSWER_RESERVE, n_ctx // 4)
         return fit_to_context(messages, lambda m: self.render(m, thinking), self.tokenize, n_ctx, reserve)
 
+    def use_adapters(self, adapters: Sequence[AdapterChoice]) -> None:
+        """Answer with these LoRA adapters from now on (models.engine.lora). The base model stays
+        loaded; prompts evaluated with other adapters are not reused."""
+        llm, _template = self._require()
+        assert self.adapters is not None
+        if self.adapters.apply(adapters):
+            self._cache.clear()
+            llm.reset()
+
     def _shaper(self, prompt: str) -> Shaper | None:
         """What turns this model's output into the app's `<think>…</think>answer` form."""
         if self._family is not None and self._family.reasoning == "harmony":
@@ -336,12 +355,15 @@ class Engine:
         on_text: Callable[[str], None] = lambda _text: None,
         cancel: CancelToken | None = None,
         thinking: bool | None = None,
+        adapters: Sequence[AdapterChoice] = (),
     ) -> GenerationStats:
         """Stream the answer to `messages` into `on_text`; return how it went. Reasoning arrives
-        as a leading `<think>…</think>` block, whatever the family's own markup."""
+        as a leading `<think>…</think>` block, whatever the family's own markup. `adapters`: the
+        LoRA adapters to answer with (none: the base model alone)."""
         params = params or SamplingParams()
         _llm, template = self._require()
         started = time.perf_counter()
+        self.use_adapters(adapters)
         prompt = self.prepare_prompt(messages, params.max_tokens, thinking)
         stops = (*template.stop_strings, *params.stop)
         return self._generate(prompt, params, on_text, cancel, stops, self._shaper(prompt.text), True, started)
@@ -359,6 +381,7 @@ class Engine:
         params = params or SamplingParams()
         self._require()
         started = time.perf_counter()
+        self.use_adapters(())  # the API's completions answer with the base model
         tokens = self.tokenize(text)
         if len(tokens) >= self.llama.n_ctx():
             raise ContextOverflowError(

@@ -22,25 +22,28 @@ logger = logging.getLogger("llama.cpp")
 _LEVELS = {0: logging.DEBUG, 1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}
 _CONTINUE = 5
 
-# Re-entrant, and held only to split lines: emitting a log record can run arbitrary code,
-# including the garbage collector finalizing an old Llama, whose teardown logs again.
+# llama.cpp's log callback is one for the whole process, while models load on several threads
+# at once (the chat engine's, the document embedder's): each thread's lines are split and
+# captured apart, by the thread that logged them. Re-entrant, and held only briefly: emitting a
+# log record can run arbitrary code, including the garbage collector finalizing an old Llama,
+# whose teardown logs again.
 _lock = threading.RLock()
-_partial = ""
-_partial_level = logging.DEBUG
-_captures: list[list[tuple[int, str]]] = []
+_partial: dict[int, tuple[int, str]] = {}  # thread -> (level, the unfinished line)
+_captures: dict[int, list[list[tuple[int, str]]]] = {}  # thread -> the captures open on it
 
 
 @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
 def _on_log(level: int, text: bytes, _user_data: ctypes.c_void_p) -> None:
-    global _partial, _partial_level
     message = text.decode("utf-8", errors="replace")
+    thread = threading.get_ident()
     with _lock:
+        line_level, partial = _partial.pop(thread, (logging.DEBUG, ""))
         if level != _CONTINUE:
-            _partial_level = _LEVELS.get(level, logging.DEBUG)
-        _partial += message
-        *lines, _partial = _partial.split("\n")
-        line_level = _partial_level
-        captures = list(_captures)
+            line_level = _LEVELS.get(level, logging.DEBUG)
+        *lines, partial = (partial + message).split("\n")
+        if partial:
+            _partial[thread] = (line_level, partial)
+        captures = list(_captures.get(thread, ()))
     for line in lines:
         if line.strip():
             logger.log(line_level, "%s", line.rstrip())
@@ -54,23 +57,29 @@ _installed = False
 def install() -> None:
     """Send llama.cpp's log to the `llama.cpp` logger instead of stderr (idempotent)."""
     global _installed
-    if not _installed:
-        llama_cpp.llama_log_set(_on_log, ctypes.c_void_p(0))
-        _installed = True
+    with _lock:
+        if not _installed:
+            llama_cpp.llama_log_set(_on_log, ctypes.c_void_p(0))
+            _installed = True
 
 
 @contextmanager
 def capture() -> Iterator[list[tuple[int, str]]]:
-    """Collect (level, line) pairs that llama.cpp logs while the block runs."""
+    """Collect (level, line) pairs that llama.cpp logs on this thread while the block runs."""
     install()
     lines: list[tuple[int, str]] = []
+    thread = threading.get_ident()
     with _lock:
-        _captures.append(lines)
+        _captures.setdefault(thread, []).append(lines)
     try:
         yield lines
     finally:
         with _lock:
-            _captures.remove(lines)
+            open_here = _captures[thread]
+            # By identity: two captures with equal lines are still two captures.
+            del open_here[next(i for i, c in enumerate(open_here) if c is lines)]
+            if not open_here:
+                del _captures[thread]
 
 
 def failure_reason(lines: list[tuple[int, str]]) -> str | None:

@@ -17,6 +17,7 @@ from typing import TypeVar
 from models.cancel import CancelToken
 from models.engine import crash_guard
 from models.engine.engine import Engine
+from models.engine.lora import AdapterChoice
 from models.engine.template_check import PromptInspection, TemplateReport, check_loaded, inspect_prompt
 from models.engine.values import EngineSettings, GenerationStats, ModelInfo
 from models.errors import HearthModelError
@@ -105,9 +106,11 @@ class EngineWorker:
         on_done: Callable[[GenerationStats], None],
         on_error: ErrorCallback,
         thinking: bool | None = None,
+        adapters: Sequence[AdapterChoice] = (),
     ) -> CancelToken:
         """Queue an answer; the returned token cancels it, queued or running. `thinking` switches
-        reasoning on or off where the template supports it (Qwen 3); None keeps its default."""
+        reasoning on or off where the template supports it (Qwen 3); None keeps its default.
+        `adapters`: LoRA adapters to answer with (switching them keeps the model loaded)."""
         token = CancelToken()
         messages = [dict(m) for m in messages]  # a snapshot: the caller may keep editing its list
 
@@ -115,7 +118,7 @@ class EngineWorker:
             self._current = token
             try:
                 with crash_guard.generating(engine, on_text) as streamed:
-                    return engine.chat(messages, params, streamed, token, thinking)
+                    return engine.chat(messages, params, streamed, token, thinking, tuple(adapters))
             finally:
                 self._current = None
 
@@ -148,6 +151,12 @@ class EngineWorker:
         """The model loaded as of the last finished job (None while one loads): readable from
         any thread, for callers that share the worker (the local server beside the window)."""
         return self._engine.model
+
+    @property
+    def generating(self) -> bool:
+        """Whether an answer is being generated now (read from any thread: background work, such as
+        indexing documents, leaves the cores to it meanwhile)."""
+        return self._current is not None
 
     def cancel(self) -> None:
         """Stop the answer being generated now, if any."""

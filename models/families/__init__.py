@@ -26,6 +26,7 @@ from models.families.reasoning import (
 )
 from models.families.registry import FAMILIES, Family, detect_family, family_of, get_family
 from models.families.sampling import (
+    DEFAULT_MAX_TOKENS,
     DEFAULT_SETTINGS,
     RECOMMENDED,
     SamplingParams,
@@ -37,6 +38,7 @@ from models.families.sampling import (
 
 __all__ = [
     "CLOSE",
+    "DEFAULT_MAX_TOKENS",
     "DEFAULT_SETTINGS",
     "FALLBACK_TEMPLATE",
     "FAMILIES",

@@ -4,6 +4,11 @@
 authors recommend (their model cards and generation configs), then the user's own settings (a
 conversation's, or command-line flags). Families not listed, and models of no known family,
 use the defaults.
+
+The defaults are the common ones: a repeat penalty of 1.1, without which small models loop
+("Bread, bread, bread…"), and answers capped at DEFAULT_MAX_TOKENS, which a user lifts per
+conversation (Settings, Max tokens: 0 is no limit) or with `hearth chat --max-tokens 0`. The
+engine's own `SamplingParams()` keeps no cap: a caller of the engine asks for what it wants.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ class SamplingParams:
     top_p: float = 0.95
     top_k: int = 40
     min_p: float = 0.05
-    repeat_penalty: float = 1.0
+    repeat_penalty: float = 1.1
     max_tokens: int | None = None  # None: until the model stops or the context is full
     seed: int | None = None  # None: a fresh random seed per answer
     # Asked for per request by API clients (desktop.server); conversations keep the neutral values.
@@ -28,6 +33,9 @@ class SamplingParams:
     frequency_penalty: float = 0.0
 
 
+# Longest answer of a conversation (or `hearth chat`) unless the family or the user says otherwise.
+DEFAULT_MAX_TOKENS = 4096
+
 # Settings as a conversation stores them: max_tokens 0 is "no limit", seed -1 "a fresh one".
 DEFAULT_SETTINGS: dict[str, Any] = {
     "temperature": SamplingParams.temperature,
@@ -35,19 +43,21 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "top_k": SamplingParams.top_k,
     "min_p": SamplingParams.min_p,
     "repeat_penalty": SamplingParams.repeat_penalty,
-    "max_tokens": 0,
+    "max_tokens": DEFAULT_MAX_TOKENS,
     "seed": -1,
 }
 
+# Reasoning models think at length before they answer: Qwen 3's and DeepSeek-R1's cards ask for
+# room for 32,768 tokens. Gemma's recommended settings turn the repeat penalty off (1.0).
 RECOMMENDED: dict[str, dict[str, Any]] = {
     "llama3": {"temperature": 0.6, "top_p": 0.9},
     "llama4": {"temperature": 0.6, "top_p": 0.9},
     "mistral": {"temperature": 0.7, "top_p": 1.0},
     "qwen2.5": {"temperature": 0.7, "top_p": 0.8, "top_k": 20, "repeat_penalty": 1.05},
-    "qwen3": {"temperature": 0.6, "top_p": 0.95, "top_k": 20, "min_p": 0.0},
-    "deepseek-r1": {"temperature": 0.6, "top_p": 0.95},
+    "qwen3": {"temperature": 0.6, "top_p": 0.95, "top_k": 20, "min_p": 0.0, "max_tokens": 32768},
+    "deepseek-r1": {"temperature": 0.6, "top_p": 0.95, "max_tokens": 32768},
     "deepseek-v3": {"temperature": 0.6, "top_p": 0.95},
-    "gemma": {"temperature": 1.0, "top_p": 0.95, "top_k": 64, "min_p": 0.0},
+    "gemma": {"temperature": 1.0, "top_p": 0.95, "top_k": 64, "min_p": 0.0, "repeat_penalty": 1.0},
     "gpt-oss": {"temperature": 1.0, "top_p": 1.0, "top_k": 0},
 }
 

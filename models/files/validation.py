@@ -52,6 +52,8 @@ _NO_VOCABULARY = frozenset({"none", "no_vocab"})
 def validate_model(path: str | Path) -> GGUFInfo:
     """Read a GGUF file and check it is a language model llama.cpp can be handed safely."""
     info = read_gguf(path)
+    if str(info.metadata.get("general.type", "")).lower() == "adapter":
+        raise ModelFileError(info.path, "it is a LoRA adapter, not a model: add it to its model as an adapter")
     if not info.architecture:
         raise ModelFileError(info.path, "it names no model architecture (general.architecture)")
     if not info.tensors:

@@ -7,6 +7,10 @@ headers that download a file.
 - Token: huggingface_hub's usual place (`get_token()`: `HF_TOKEN`, then the token file written by
   `hf auth login`), unless one is passed.
 - Offline: `HF_HUB_OFFLINE=1` (read at call time) stops every request with `HubOfflineError`.
+- No network: huggingface_hub retries a failed connection with backoff for about 20 s, so each
+  metadata call first opens one TCP connection to the Hub (3 s at most; a success is trusted for
+  a minute) and says at once when there is no route, no name resolution or no answer. Behind
+  a proxy (`HTTPS_PROXY`...) the proxy decides, so the probe is skipped.
 - Every failure becomes one plain sentence: `GatedRepoError` (401/403 on a gated repo),
   `RepoNotFoundError` (no such repo, revision or file), `HubOfflineError` (no connection, timeouts,
   offline mode), or `HubError` (anything else the Hub answered).
@@ -19,6 +23,11 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
+import threading
+import time
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,6 +53,10 @@ _SORTS: dict[str, str] = {
     "updated": "last_modified",
 }
 T = TypeVar("T")
+PROBE_TIMEOUT_S = 3.0
+PROBE_TRUSTED_S = 60.0
+_reached: dict[str, float] = {}  # endpoint -> when a probe last reached it
+_reached_lock = threading.Lock()
 
 
 def hub_endpoint() -> str:
@@ -233,8 +246,33 @@ class HubClient:
             raise HubOfflineError(
                 f"Cannot {doing}: offline mode is on (Settings, Network; or HF_HUB_OFFLINE in the environment)."
             )
+        check_reachable(self.endpoint, doing)
         with translate_errors(doing, repo_id, self.endpoint):
             return call()
+
+
+def check_reachable(endpoint: str, doing: str) -> None:
+    """Raise HubOfflineError at once when this computer cannot open a connection to `endpoint`."""
+    parts = urllib.parse.urlsplit(endpoint)
+    host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+    if urllib.request.getproxies().get(parts.scheme) and not urllib.request.proxy_bypass(host):
+        return
+    with _reached_lock:
+        if time.monotonic() - _reached.get(endpoint, -PROBE_TRUSTED_S) < PROBE_TRUSTED_S:
+            return
+    try:
+        socket.create_connection((host, port), timeout=PROBE_TIMEOUT_S).close()
+    except socket.gaierror:
+        why = f"the name {host} cannot be looked up: is this computer online?"
+    except TimeoutError:
+        why = f"no answer within {PROBE_TIMEOUT_S:.0f} s"
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+    else:
+        with _reached_lock:
+            _reached[endpoint] = time.monotonic()
+        return
+    raise HubOfflineError(f"Cannot {doing}: the Hub at {endpoint} cannot be reached ({why}).")
 
 
 @contextmanager

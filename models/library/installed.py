@@ -56,7 +56,8 @@ Origin = Literal["hub", "copied", "linked", "unmanaged", "bundled"]
 MANIFEST_DIR = ".library"
 DOWNLOADS_DIR = ".downloads"
 IMPORTED_DIR = "imported"
-_HIDDEN = (MANIFEST_DIR, DOWNLOADS_DIR)
+ADAPTERS_DIR = ".adapters"  # LoRA adapters (models.library.adapters): not models of their own
+_HIDDEN = (MANIFEST_DIR, DOWNLOADS_DIR, ADAPTERS_DIR)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from models.errors import ModelNotFoundError
 from models.library.installed import Library
-from models.library.starter import INSTALL_HINT, starter_model_path
+from models.library.starter import INSTALL_HINT, STARTER_NAME, starter_model_path
 
 STARTER_ALIAS = "starter"
 
@@ -21,8 +21,9 @@ def installed_models(models_dir: Path) -> list[Path]:
 
 
 def resolve_model(spec: str | None, models_dir: Path) -> Path:
-    """`None` and "starter" mean the starter model; otherwise a path or an installed model's name."""
-    if spec is None or spec.lower() == STARTER_ALIAS:
+    """`None` and "starter" (or its name in the window) mean the starter model; otherwise a path or
+    an installed model's name."""
+    if spec is None or spec.lower() in (STARTER_ALIAS, STARTER_NAME.lower()):
         path = starter_model_path()
         if path is None:
             raise ModelNotFoundError(f"The starter model is not installed. Install it with: {INSTALL_HINT}")

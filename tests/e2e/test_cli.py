@@ -108,3 +108,13 @@ def test_ctrl_c_stops_the_answer_and_keeps_what_came(tmp_path: Path) -> None:
 def test_version() -> None:
     result = hearth("--version")
     assert result.returncode == 0 and result.stdout.startswith("Hearth ")
+
+
+def test_an_embedding_model_cannot_chat(embedding_gguf: Path) -> None:
+    result = hearth("chat", "-m", str(embedding_gguf), "hi")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"hearth: Cannot use model {embedding_gguf.name}: it is an embedding model, used to search your "
+        "documents, not to chat."
+    )
+    assert result.stdout == "" and "Traceback" not in result.stderr

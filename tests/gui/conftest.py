@@ -41,3 +41,9 @@ def window(qtbot: QtBot, models_dir: Path) -> Iterator[object]:
     yield win
     win.close()
     win.store.close()
+
+
+@pytest.fixture(autouse=True)
+def _starter_embedding_made_already(starter_embedding: Path | None) -> Path | None:
+    """Every window finds the starter embedding model in its cache, as after a first run."""
+    return starter_embedding

@@ -59,7 +59,8 @@ def test_dropped_files_index_with_progress_and_answers_cite_them(window: MainWin
     assert citations[0]["file_name"] == "manual.pdf" and citations[0]["page"] == 2
     widget = window.view.widgets[answer.id]
     assert "manual.pdf" in widget.sources_label.text() and "page 2" in widget.sources_label.text()
-    assert "Keyword search only" in widget.notice_label.text()  # no embedding model installed
+    assert "Keyword search only" not in widget.notice_label.text()  # the starter embedding model, offline
+    assert panel.mode_label.text() == "Search by keywords and meaning: all-MiniLM-L6-v2 (starter)"
 
 
 def test_a_named_collection_ticked_for_a_new_chat_grounds_its_answers(window: MainWindow, qtbot: QtBot,
@@ -88,3 +89,45 @@ def test_stopping_while_documents_are_searched_asks_nothing(window: MainWindow, 
     window.controller.stop()  # the search is still queued on the documents thread
     answer = window.store.thread(window.controller.conversation.id)[-1]
     assert answer.status == "cancelled" and not window.controller.busy
+
+
+def test_an_embedding_model_installed_later_embeds_the_collections_in_the_background(
+    window: MainWindow, qtbot: QtBot, library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: after importing an embedding model the sidebar still said "Keyword search only",
+    and collections kept 0 vectors until their folders were added again."""
+    from desktop.documents import embedder
+    from models.library import starter_embedding_path
+
+    panel = window.documents_panel
+    monkeypatch.setattr(embedder, "starter_embedding_path", lambda _folder: None)  # no starter package
+    panel.embedding_models_changed()
+    qtbot.waitUntil(lambda: "Keyword search only" in panel.mode_label.text(), timeout=LONG)
+    with qtbot.waitSignal(window.documents.indexed, timeout=LONG):
+        panel.add_collection("Home", [library])
+
+    def vectors() -> int:
+        found: list[int] = []
+        window.documents.call(lambda index: index.conn.execute("SELECT count(*) FROM vectors").fetchone()[0],
+                              found.append)
+        qtbot.waitUntil(lambda: bool(found), timeout=LONG)
+        return found[0]
+
+    assert vectors() == 0
+    model = starter_embedding_path(tmp_path / "made")  # the user imports an embedding model
+    assert model is not None
+    imported = tmp_path / "mine" / "all-MiniLM-L6-v2.F16.gguf"
+    imported.parent.mkdir()
+    imported.write_bytes(model.read_bytes())
+    assert window.model_services is not None
+    window.model_services.library.import_file(imported, link=True)
+    shown: list[bool] = []
+    window.documents.progress.connect(lambda progress: shown.append(not panel.progress_bar.isHidden()))
+    with qtbot.waitSignal(window.documents.indexed, timeout=LONG) as embedded:
+        window._on_model_manager_library_changed()  # what the model manager's import signals
+    report = embedded.args[0]
+    assert report.embedded_only and report.count("indexed") == 2
+    assert any(shown)  # the usual progress bar
+    assert panel.mode_label.text() == "Search by keywords and meaning: all-MiniLM-L6-v2"
+    assert "semantic search added to 2 files" in panel.report_label.text()
+    assert vectors() > 0

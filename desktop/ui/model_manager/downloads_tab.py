@@ -24,7 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.text import printable
-from desktop.ui.model_manager.formatting import duration_text, size_text, speed_text
+from desktop.ui.model_manager.formatting import (
+    EMBEDDING_NOTE,
+    FOR_DOCUMENTS,
+    duration_text,
+    is_embedding_file,
+    size_text,
+    speed_text,
+)
 from desktop.ui.model_manager.services import ManagerContext
 from desktop.ui.model_manager.widgets import MessageLine
 from models.errors import HearthModelError
@@ -71,7 +78,8 @@ class DownloadRow(QFrame):
         self.pause_button = QPushButton("Pause")
         self.resume_button = QPushButton("Resume")
         self.cancel_button = QPushButton("Cancel", toolTip="Stop and delete what was downloaded")
-        self.use_button = QPushButton("Use", toolTip="Load this model")
+        self.use_button = QPushButton("Use", toolTip="Chat with this model")
+        self.for_documents = False  # an embedding model: no "Use", it cannot chat
         self.clear_button = QPushButton("Clear", toolTip="Remove from this list")
         buttons = QHBoxLayout()
         buttons.setSpacing(4)
@@ -91,7 +99,8 @@ class DownloadRow(QFrame):
     def update_progress(self, p: DownloadProgress) -> None:
         self.progress = p
         self.name_label.setText(printable(p.name, one_line=True))
-        self.repo_label.setText(printable(p.repo_id, one_line=True))
+        repo = printable(p.repo_id, one_line=True)
+        self.repo_label.setText(f"{repo} · {FOR_DOCUMENTS}" if self.for_documents else repo)
         fraction = 1.0 if p.state == "done" else min(1.0, p.fraction)
         self.bar.setValue(int(fraction * 1000))
         self.bar.setFormat(f"{fraction:.0%}")  # the same rounding as the line below it
@@ -108,7 +117,7 @@ class DownloadRow(QFrame):
         self.resume_button.setVisible(p.state in ("paused", "failed"))
         self.resume_button.setText("Retry" if p.state == "failed" else "Resume")
         self.cancel_button.setVisible(p.state in ("queued", "running", "paused", "failed"))
-        self.use_button.setVisible(p.state == "done")
+        self.use_button.setVisible(p.state == "done" and not self.for_documents)
         self.clear_button.setVisible(p.state in ("done", "cancelled", "failed"))
 
 
@@ -184,6 +193,8 @@ class DownloadsTab(QWidget):
             self._rows_layout.insertWidget(0, row)  # newest first
         else:
             row.update_progress(progress)
+        if progress.state == "done" and not row.for_documents:
+            self._mark_embedding(row)
         if progress.state == "done" and progress.job_id not in self._announced:
             self._announced.add(progress.job_id)
             self.library_changed.emit()
@@ -217,6 +228,16 @@ class DownloadsTab(QWidget):
             self._rows_layout.removeWidget(row)
             row.deleteLater()
         self._update_summary()
+
+    def _mark_embedding(self, row: DownloadRow) -> None:
+        try:
+            model = self._context.library.find(row.progress.installed or row.progress.name)
+        except HearthModelError:
+            return
+        if is_embedding_file(model.path):
+            row.for_documents = True
+            row.repo_label.setToolTip(EMBEDDING_NOTE)
+            row.update_progress(row.progress)
 
     def _use(self, progress: DownloadProgress) -> None:
         try:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from desktop.text import duration_text, params_text, size_text
 from models.engine import SafeModeEntry
+from models.errors import ModelFileError
+from models.files import read_gguf
 from models.fit import (
     DEFAULT_MAX_CONTEXT,
     CatalogEntry,
@@ -28,6 +30,20 @@ from models.fit import (
     size_only_estimate,
 )
 from models.hub import HubClient, RepoListing
+from models.library import is_embedding_model
+
+# An embedding model turns text into vectors for document search; it cannot chat, so the manager
+# offers no "Use" for it and says what it is for instead.
+FOR_DOCUMENTS = "for document search"
+EMBEDDING_NOTE = "An embedding model: Hearth uses it to search your documents. It cannot chat."
+
+
+def is_embedding_file(path: Path) -> bool:
+    """Whether the GGUF at `path` is an embedding model (its header says; milliseconds)."""
+    try:
+        return is_embedding_model(read_gguf(path))
+    except ModelFileError:
+        return False
 
 __all__ = ["duration_text", "params_text", "size_text"]
 

@@ -24,8 +24,17 @@ from PySide6.QtWidgets import (
 
 from desktop.text import printable
 from desktop.ui.model_manager import formatting, questions
+from desktop.ui.model_manager.adapters_panel import AdaptersPanel
 from desktop.ui.model_manager.discover_panel import DiscoverPanel
-from desktop.ui.model_manager.formatting import FitBadge, installed_fit, params_text, short_sha, size_text
+from desktop.ui.model_manager.formatting import (
+    EMBEDDING_NOTE,
+    FOR_DOCUMENTS,
+    FitBadge,
+    installed_fit,
+    params_text,
+    short_sha,
+    size_text,
+)
 from desktop.ui.model_manager.questions import ImportMode
 from desktop.ui.model_manager.services import ManagerContext
 from desktop.ui.model_manager.widgets import (
@@ -38,12 +47,12 @@ from desktop.ui.model_manager.widgets import (
     text_item,
 )
 from desktop.ui.tasks import TaskFailure
-from models.engine import SafeModeEntry
+from models.engine import ImportCheck, SafeModeEntry, check_import
 from models.errors import HearthModelError, ModelFileError
 from models.families import ModelFacts, describe_model
 from models.files import read_gguf
 from models.fit import FitCorrections
-from models.library import InstalledModel, ModelDetails
+from models.library import InstalledModel, ModelDetails, is_embedding_model
 
 COLUMNS = ("Name", "Architecture", "Parameters", "Quantization", "Size", "Context", "Chat template", "Fit", "Source")
 FIT_COLUMN = COLUMNS.index("Fit")
@@ -59,6 +68,7 @@ class Inspection:
     badge: FitBadge | None
     problem: str | None
     facts: ModelFacts | None = None  # family, active parameters, template source, reasoning
+    embedding: bool = False  # for document search, not chat
 
 
 def inspect_models(
@@ -72,11 +82,12 @@ def inspect_models(
         try:
             details = model.details or ModelDetails.read(model.paths)
             badge = installed_fit(model.paths, max_context, corrections)
-            facts = describe_model(read_gguf(model.path))
+            header = read_gguf(model.path)
+            facts = describe_model(header)
         except ModelFileError as exc:
             found.append(Inspection(model.name, model.details, None, exc.reason))
             continue
-        found.append(Inspection(model.name, details, badge, None, facts))
+        found.append(Inspection(model.name, details, badge, None, facts, is_embedding_model(header)))
     return tuple(found)
 
 
@@ -137,7 +148,7 @@ class InstalledTab(QWidget):
         self.choose_import_mode: Callable[[Path], ImportMode | None] = lambda path: questions.import_mode(self, path)
 
         self.summary = QLabel(objectName="noticeLabel")
-        self.use_button = QPushButton("Use", toolTip="Load the selected model (or double-click it)")
+        self.use_button = QPushButton("Use", toolTip="Chat with the selected model (or double-click it)")
         self.import_button = QPushButton("Import GGUF…", toolTip="Add a .gguf file from disk")
         self.discover_button = QPushButton(
             "Find on this computer…", toolTip="GGUF files in the Hugging Face cache and LM Studio's models folder"
@@ -168,6 +179,8 @@ class InstalledTab(QWidget):
         details_scroll.setWidget(self.details)
         details_scroll.setMinimumHeight(60)
         self.message = MessageLine()
+        self.adapters_panel = AdaptersPanel(context, lambda: self.models, self.selected_model)
+        self.adapters_panel.adapters_changed.connect(self.library_changed)
         self.discover_panel = DiscoverPanel(context)
         self.discover_panel.model_added.connect(self._on_discover_panel_model_added)
 
@@ -180,6 +193,7 @@ class InstalledTab(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.message)
         layout.addWidget(splitter, 1)
+        layout.addWidget(self.adapters_panel)
         layout.addWidget(self.discover_panel)
         self._update_buttons()
 
@@ -201,6 +215,7 @@ class InstalledTab(QWidget):
         if selected is not None:
             self.select(selected.name)
         self._update_buttons()
+        self.adapters_panel.refresh()
         self._context.tasks.forget(self._inspect_task)
         models, context = tuple(self._models), self._context
         self._inspect_task = context.tasks.run(
@@ -251,6 +266,7 @@ class InstalledTab(QWidget):
             if name in self._inspections:
                 self._fill_row(row, self._inspections[name])
         self._show_details()
+        self._update_buttons()
 
     def row_of(self, name: str) -> int:
         for row in range(self.table.rowCount()):
@@ -278,9 +294,14 @@ class InstalledTab(QWidget):
 
     def _mark_current(self, row: int) -> None:
         item = cell(self.table, row, 0)
-        model = next((m for m in self._models if m.name == item.data(NAME_ROLE)), None)
+        name = item.data(NAME_ROLE)
+        model = next((m for m in self._models if m.name == name), None)
         loaded = model is not None and self._current is not None and self._current in model.paths
-        item.setText(f"{item.data(NAME_ROLE)}  · loaded" if loaded else item.data(NAME_ROLE))
+        if self.is_embedding(name):
+            item.setText(f"{name}  · {FOR_DOCUMENTS}")
+            item.setToolTip(EMBEDDING_NOTE)
+        else:
+            item.setText(f"{name}  · loaded" if loaded else name)
         font = QFont(item.font())
         font.setBold(loaded)
         item.setFont(font)
@@ -292,9 +313,15 @@ class InstalledTab(QWidget):
         self._update_buttons()
         self._show_details()
 
+    def is_embedding(self, name: str) -> bool:
+        found = self._inspections.get(name)
+        return found is not None and found.embedding
+
     def _update_buttons(self) -> None:
         model = self.selected_model()
-        self.use_button.setEnabled(model is not None and model.available)
+        embedding = model is not None and self.is_embedding(model.name)
+        self.use_button.setEnabled(model is not None and model.available and not embedding)
+        self.use_button.setToolTip(EMBEDDING_NOTE if embedding else "Chat with the selected model (or double-click it)")
         self.delete_button.setEnabled(model is not None and model.origin != "bundled")
         self.safe_mode_button.setVisible(self._safe_mode(model) is not None)
 
@@ -321,6 +348,8 @@ class InstalledTab(QWidget):
         for file in model.files:
             sha = f"sha256 <tt>{esc(file.sha256)}</tt>" if file.sha256 else "sha256 not recorded"
             lines.append(f"<tt>{esc(str(file.path))}</tt> · {size_text(file.size)} · {sha}")
+        if found is not None and found.embedding:
+            lines.append(f"<b>{esc(EMBEDDING_NOTE)}</b>")
         if found is not None and found.problem:
             lines.append(f"<span style='color:#cf222e'>Cannot be used: {esc(found.problem)}</span>")
         self.details.setText("<br>".join(lines))
@@ -341,7 +370,9 @@ class InstalledTab(QWidget):
 
     def use_selected(self) -> None:
         model = self.selected_model()
-        if model is not None and model.available:
+        if model is not None and self.is_embedding(model.name):
+            self.message.show_info(f"{model.name}: {EMBEDDING_NOTE}")
+        elif model is not None and model.available:
             self.model_chosen.emit(model.path)
 
     def delete_selected(self) -> None:
@@ -383,14 +414,24 @@ class InstalledTab(QWidget):
         library = self._context.library
         self.message.show_info(f"Checking and {'linking' if mode == 'link' else 'copying'} {path.name}…")
         self.import_button.setEnabled(False)
-        self._context.tasks.run(
-            lambda: library.import_file(path, link=mode == "link"), self._on_imported, self._on_import_failed
-        )
 
-    def _on_imported(self, model: InstalledModel) -> None:
+        def import_and_check() -> tuple[InstalledModel, ImportCheck]:
+            # A chat model's template, or an embedding model's pooling, dimension and test embedding.
+            model = library.import_file(path, link=mode == "link")
+            return model, check_import(model.path)
+
+        self._context.tasks.run(import_and_check, self._on_imported, self._on_import_failed)
+
+    def _on_imported(self, imported: tuple[InstalledModel, ImportCheck]) -> None:
+        model, check = imported
         self.import_button.setEnabled(True)
         how = "linked where it lies (not copied)" if model.origin == "linked" else "copied into Hearth's folder"
-        self.message.show_info(f"Added {model.name}: {how}.")
+        text = " ".join([f"Added {model.name}: {how}.", *([check.summary] if check.kind == "embedding" else []),
+                         *(f"{f.severity.capitalize()}: {f.message}" for f in check.findings)])
+        if check.ok:
+            self.message.show_info(text)
+        else:
+            self.message.show_error(text)
         self.library_changed.emit()
         self.select(model.name)
 

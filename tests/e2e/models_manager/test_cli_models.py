@@ -116,6 +116,23 @@ def test_import_link_and_remove(hub_models: HubModels, tmp_path: Path) -> None:
     assert hearth("models", "rm", "Mine-Q8_0", "--yes").returncode == 1
 
 
+def test_an_embedding_model_is_imported_with_its_own_checks(tmp_path: Path,
+                                                             starter_embedding_cache: Path | None) -> None:
+    """Importing all-MiniLM once warned that it had no chat template and that ChatML's turn markers
+    were plain text to it: warnings meant for chat models, for a model that never chats."""
+    assert starter_embedding_cache is not None
+    source = tmp_path / "all-MiniLM-L6-v2.F16.gguf"
+    shutil.copy(starter_embedding_cache / source.name, source)
+    added = hearth("models", "import", str(source), "--json")
+    assert added.returncode == 0, added.stderr
+    check = json.loads(added.stdout)["check"]
+    assert (check["kind"], check["pooling"], check["dimension"], check["findings"]) == ("embedding", "mean", 384, [])
+    assert "template" not in added.stderr.lower() and "chatml" not in added.stderr.lower()
+    text = hearth("models", "info", "all-MiniLM-L6-v2.F16")
+    assert "An embedding model for document search: mean pooling, 384 dimensions, test embedding passed." in text.stdout
+    assert "Warning" not in text.stdout
+
+
 def test_discover_offers_and_adds_cached_models(
     hub_models: HubModels, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -130,6 +130,21 @@ def test_import_copies_or_links_as_the_user_chooses(
     assert cell(tab, "Linked-Q4_0", "Source").startswith("linked")
 
 
+def test_an_embedding_model_is_imported_with_its_own_checks_not_the_template_doctors(
+    manager_window: ModelManagerWindow, library: Library, tmp_path: Path, qtbot: QtBot,
+    starter_embedding_cache: Path | None,
+) -> None:
+    assert starter_embedding_cache is not None
+    tab = manager_window.installed_tab
+    tab.choose_file = lambda: starter_embedding_cache / "all-MiniLM-L6-v2.F16.gguf"
+    tab.choose_import_mode = lambda path: "link"
+    with qtbot.waitSignal(manager_window.library_changed, timeout=LONG):
+        qtbot.mouseClick(tab.import_button, Qt.MouseButton.LeftButton)
+    text = tab.message.text()
+    assert "An embedding model for document search: mean pooling, 384 dimensions, test embedding passed." in text
+    assert "template" not in text and not tab.message.is_error
+
+
 def test_import_refuses_a_broken_file_and_says_why(
     manager_window: ModelManagerWindow, library: Library, tmp_path: Path, qtbot: QtBot
 ) -> None:

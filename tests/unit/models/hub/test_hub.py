@@ -84,9 +84,22 @@ def test_offline_mode_and_an_unreachable_hub(monkeypatch: pytest.MonkeyPatch) ->
     from huggingface_hub import constants
 
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    # (search would say the same, after huggingface_hub's own retries: about 20 s)
     with pytest.raises(HubOfflineError, match=r"the Hub at http://127\.0\.0\.1:9 cannot be reached"):
         HubClient(endpoint="http://127.0.0.1:9").listing("acme/M-GGUF")  # port 9 (discard) is closed
+
+
+def test_with_no_route_to_the_hub_a_search_fails_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """huggingface_hub would retry the connection with backoff for about 20 s first."""
+    from huggingface_hub import constants
+    from huggingface_hub.utils import _http
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    waits: list[float] = []
+    monkeypatch.setattr(_http.time, "sleep", waits.append)  # a retry would wait here
+    with pytest.raises(HubOfflineError, match=r"cannot be reached \(.*refused"):
+        HubClient(endpoint="http://127.0.0.1:9").search("llama")
+    assert waits == []
 
 
 def test_the_remote_estimate_matches_the_local_one(fake_hub: FakeHub, hub_models: HubModels) -> None:

@@ -40,3 +40,10 @@ def test_the_installed_package_is_found_without_importing_it() -> None:
     path = starter_model_path()
     assert path is not None and path.name == STARTER_FILE
     assert STARTER_PACKAGE not in sys.modules  # its __init__ imports the `llm` tool, which is not installed
+
+
+def test_the_starter_model_answers_to_its_window_name(tmp_path: Path) -> None:
+    from models.library import STARTER_NAME, resolve_model
+
+    # An assistant saved in the window names its model as the model selector shows it.
+    assert resolve_model(STARTER_NAME, tmp_path) == resolve_model("starter", tmp_path) == starter_model_path()

@@ -1,0 +1,73 @@
+"""Embedding threads chosen by measured speed, and left to a chat while it answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from desktop.documents.embedder import Embedder
+from desktop.documents.threads import CHAT_BUSY_THREADS, RETRY_EVERY, ThreadChooser, thread_choices
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def run_batch(chooser: ThreadChooser, clock: Clock, seconds_for: dict[int, float]) -> int:
+    threads = chooser.start()
+    clock.now += seconds_for[threads]
+    chooser.finish(1000)
+    return threads
+
+
+def test_the_choices_are_all_cores_half_and_one() -> None:
+    assert thread_choices(8) == (8, 4, 1)
+    assert thread_choices(2) == (2, 1)
+    assert thread_choices(1) == (1,)
+
+
+def test_the_fastest_count_is_used_and_the_others_are_measured_again_now_and_then() -> None:
+    clock = Clock()
+    chooser = ThreadChooser((2, 1), clock=clock)
+    busy_machine = {2: 4.0, 1: 1.0}  # two threads stall each other when other programs hold the cores
+    assert [run_batch(chooser, clock, busy_machine) for _ in range(3)] == [2, 1, 1]
+    later = [run_batch(chooser, clock, busy_machine) for _ in range(RETRY_EVERY + 2)]
+    assert later.count(2) == 1  # tried again once, still slower
+    idle_machine = {2: 0.5, 1: 1.0}  # the other programs finished
+    after = [run_batch(chooser, clock, idle_machine) for _ in range(2 * RETRY_EVERY + 4)]
+    assert after[-RETRY_EVERY:].count(2) >= RETRY_EVERY - 1  # all cores again, one thread tried now and then
+
+
+def test_while_a_chat_answers_one_thread_embeds_and_is_not_measured() -> None:
+    clock = Clock()
+    answering = [True]
+    chooser = ThreadChooser((2, 1), chat_busy=lambda: answering[0], clock=clock)
+    assert run_batch(chooser, clock, {1: 9.0, 2: 9.0}) == CHAT_BUSY_THREADS
+    assert chooser.rates == {}
+    answering[0] = False
+    assert run_batch(chooser, clock, {1: 1.0, 2: 0.5}) == 2
+
+
+def test_the_embedder_follows_the_chat(minilm_model: Path) -> None:
+    answering = [True]
+    embedder = Embedder(minilm_model, chat_busy=lambda: answering[0])
+    try:
+        embedder.embed_documents(["A kitten naps on the couch."] * 8)
+        assert embedder._model.threads == CHAT_BUSY_THREADS
+        answering[0] = False
+        embedder.embed_documents(["A kitten naps on the couch."] * 8)
+        assert embedder._model.threads == max(embedder.threads.choices)  # measured first: all cores
+    finally:
+        embedder.close()
+
+
+def test_a_question_gets_the_fastest_measured_count_else_one_thread() -> None:
+    clock = Clock()
+    chooser = ThreadChooser((2, 1), clock=clock)
+    assert chooser.start(measured=False) == 1  # nothing measured yet: spinning threads could make it seconds
+    for _ in range(2):
+        run_batch(chooser, clock, {2: 0.5, 1: 1.0})
+    assert chooser.start(measured=False) == 2
