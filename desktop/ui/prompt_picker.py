@@ -102,7 +102,11 @@ class PromptPicker(QObject):
             self.picked.emit(prompt)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is not self.editor or not self.list.isVisible():
+        try:
+            showing = watched is self.editor and self.list.isVisible()
+        except RuntimeError:  # the list went with its window before the message box did
+            return False  # (an exception escaping an event filter brings PySide down)
+        if not showing:
             return super().eventFilter(watched, event)
         if event.type() == QEvent.Type.ShortcutOverride:
             key_event: QKeyEvent = event  # type: ignore[assignment]
