@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QWidget
 
 from desktop.chats import Assistant
@@ -14,7 +14,8 @@ ALL_CHATS = "All chats"
 
 
 class AssistantBar(QWidget):
-    """In the sidebar: which assistant's chats to list, and a new chat with one."""
+    """In the sidebar: which assistant's chats to list, and (`new_button`, placed beside the
+    sidebar's "+ New chat") a new chat with one."""
 
     filter_changed = Signal(object)  # assistant id, or None for every chat
     chat_requested = Signal(object)  # Assistant
@@ -24,15 +25,23 @@ class AssistantBar(QWidget):
         super().__init__(parent)
         self.setObjectName("assistantBar")
         self.filter_box = QComboBox(objectName="assistantFilter", toolTip="Show the chats of one assistant")
+        # As narrow as a laptop's sidebar needs: long assistant names are cut, not the window widened.
+        self.filter_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.filter_box.setMinimumContentsLength(4)
         self.filter_box.currentIndexChanged.connect(lambda _i: self.filter_changed.emit(self.filter_box.currentData()))
+        # An arrow beside "+ New chat" (the sidebar places it), not a second wide button: the
+        # sidebar stays narrow enough for a laptop at big text sizes.
         self.new_button = QToolButton(text="New chat with…", objectName="newChatWithButton",
-                                      popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
+                                      toolTip="New chat with an assistant",
+                                      popupMode=QToolButton.ToolButtonPopupMode.InstantPopup,
+                                      arrowType=Qt.ArrowType.DownArrow,
+                                      toolButtonStyle=Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.new_button.setStyleSheet("QToolButton::menu-indicator { image: none; }")  # the arrow says it
         self.menu = QMenu(self.new_button)
         self.new_button.setMenu(self.menu)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.filter_box, 1)
-        layout.addWidget(self.new_button)
         self.assistants: list[Assistant] = []
         self.set_assistants([])
 

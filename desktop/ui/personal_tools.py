@@ -65,6 +65,7 @@ class PersonalTools(QObject):
         self.picker.picked.connect(self.use_prompt)
         self.bar = AssistantBar()
         window.sidebar.add_top_section(self.bar)
+        window.sidebar.add_beside_new_chat(self.bar.new_button)
         self.bar.filter_changed.connect(self._on_bar_filter_changed)
         self.bar.chat_requested.connect(self.new_chat_with)
         self.bar.manage_requested.connect(self.open_assistants)

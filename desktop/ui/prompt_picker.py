@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QPlainTextEdit, QWidget
@@ -102,11 +103,9 @@ class PromptPicker(QObject):
             self.picked.emit(prompt)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        try:
-            showing = watched is self.editor and self.list.isVisible()
-        except RuntimeError:  # the list went with its window before the message box did
-            return False  # (an exception escaping an event filter brings PySide down)
-        if not showing:
+        # The list belongs to the window, the filter to the message box: while a closed window is
+        # torn down the list may go first, and an exception here would abort inside Qt.
+        if watched is not self.editor or not shiboken6.isValid(self.list) or not self.list.isVisible():
             return super().eventFilter(watched, event)
         if event.type() == QEvent.Type.ShortcutOverride:
             key_event: QKeyEvent = event  # type: ignore[assignment]

@@ -81,7 +81,10 @@ class Sidebar(QWidget):
         layout = QVBoxLayout(self)
         self._layout = layout
         layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(self.new_button)
+        self._new_row = QHBoxLayout()
+        self._new_row.setSpacing(2)
+        self._new_row.addWidget(self.new_button, 1)
+        layout.addLayout(self._new_row)
         layout.addWidget(self.search_field)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.undo_bar)
@@ -138,6 +141,10 @@ class Sidebar(QWidget):
 
     def conversation_ids(self) -> list[int]:
         return [row.data(0, CONVERSATION_ROLE) for row in self._rows()]
+
+    def add_beside_new_chat(self, widget: QWidget) -> None:
+        """A small button right of "+ New chat" (the assistants' "New chat with…" menu)."""
+        self._new_row.addWidget(widget)
 
     def add_top_section(self, widget: QWidget) -> None:
         """A row under the search field (the assistant filter)."""
