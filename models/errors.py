@@ -74,5 +74,9 @@ class LibraryError(HearthModelError):
     """The model library cannot do what was asked (a duplicate, a missing file, a bad import)."""
 
 
+class RemoteError(HearthModelError):
+    """A remote engine (an OpenAI-compatible server elsewhere) could not answer what was asked."""
+
+
 class AdapterMismatchError(HearthModelError):
     """A LoRA adapter does not fit the model it would change (another architecture or dimensions)."""

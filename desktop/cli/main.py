@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-m", "--model", help="installed model name, a .gguf path, or 'starter' (default)")
+    parser.add_argument("-m", "--model", help="installed model name, a .gguf path, 'starter' (default), "
+                                              "or remote:ENDPOINT/MODEL")
     parser.add_argument("--ctx", type=int, metavar="N", help="context length cap (default 8192)")
     parser.add_argument("--safe-mode", action=argparse.BooleanOptionalAction, default=None,
                         help="load in safe mode (CPU only, no extra CPU kernels, no flash attention, context "
@@ -251,6 +252,10 @@ def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
     messages = ([{"role": "system", "content": args.system}] if args.system else []) + [
         {"role": "user", "content": prompt}
     ]
+    if args.model and args.model.startswith("remote:"):
+        from desktop.cli.remote import chat_remote
+
+        return chat_remote(args, paths, messages)
     engine = _engine(args, paths)
     engine.use_adapters(choices.adapters)  # checked against the model before anything is generated
     if choices.adapters:

@@ -11,6 +11,7 @@
     import PATH [--link]      add a GGUF from disk, copied (default) or linked where it lies
     discover [--add]          GGUF files in the Hugging Face cache and LM Studio's folder
     rm MODEL [--yes]          delete a model (asks first; a linked model's file stays)
+    remote add|list|rm        remote engines (desktop/cli/remote.py); `list` shows their models too
 
 Every command takes --json. Answers go to stdout, progress and questions to stderr; errors are
 one line and a non-zero exit (see desktop.cli.main).
@@ -63,10 +64,14 @@ def add_models_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
     remove = action("rm", "delete an installed model")
     remove.add_argument("model")
     remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    from desktop.cli.remote import add_remote_parser
+
+    add_remote_parser(actions)
 
 
 def run_models_command(args: argparse.Namespace, paths: AppPaths) -> int:
     from desktop.cli import hub
+    from desktop.cli.remote import run_remote_command
 
     command = args.models_command
     handlers = {
@@ -79,6 +84,7 @@ def run_models_command(args: argparse.Namespace, paths: AppPaths) -> int:
         "search": hub.search,
         "files": hub.files,
         "pull": hub.pull,
+        "remote": run_remote_command,
     }
     return handlers[command](args, paths)
 
@@ -121,7 +127,15 @@ def _list(args: argparse.Namespace, paths: AppPaths) -> int:
             f"{details.get('quantization') or '?':8} {size_text(row['size']):>9}  "
             f"ctx {details.get('context_length', '?'):<7} {template:11} {fit:9}  {source}"
         )
-    return emit(args, rows, lines)
+    from desktop.cli.remote import remote_model_rows
+
+    remote_rows, problems = remote_model_rows(paths)
+    for problem in problems:
+        notice(f"Note: remote endpoint {problem}")
+    for remote in remote_rows:
+        lines.append(f"{remote['name']:40} remote · {remote['host']}"
+                     + (f"  ctx {remote['context_length']}" if remote["context_length"] else ""))
+    return emit(args, rows + remote_rows, lines)
 
 
 def _info(args: argparse.Namespace, paths: AppPaths) -> int:

@@ -32,6 +32,7 @@ from desktop.documents import DocumentGrounding
 from desktop.ui.conversation_view import ConversationView
 from desktop.ui.documents_panel import DocumentsPanel
 from desktop.ui.engine_bridge import EngineBridge
+from desktop.ui.remote_models import AnswerRouter
 from desktop.ui.sidebar import Sidebar
 from models.engine import GenerationStats
 
@@ -46,14 +47,15 @@ class ChatController(QObject):
     context_used = Signal(int, int)  # tokens used, context length
 
     def __init__(self, store: ChatStore, bridge: EngineBridge, view: ConversationView, sidebar: Sidebar,
-                 documents: DocumentsPanel | None = None) -> None:
+                 documents: DocumentsPanel | None = None, router: AnswerRouter | None = None) -> None:
         super().__init__(view)
         self.store, self.bridge, self.view, self.sidebar = store, bridge, view, sidebar
         self.documents = documents
         self.conversation: Conversation | None = None
         self.assistant: Assistant | None = None  # the open conversation's, or the new chat's
         self.assistant_filter: int | None = None  # the sidebar lists only this assistant's chats
-        self.answers = Conversations(store, bridge, AnswerEvents(
+        self.engine = router or AnswerRouter(bridge)  # the local engine, or the remote model chosen
+        self.answers = Conversations(store, self.engine, AnswerEvents(
             started=self._on_answer_started, streamed=self._on_answer_streamed, finished=self._on_answer_finished,
         ))
         self._sidebar_shown: object = None
@@ -193,19 +195,19 @@ class ChatController(QObject):
         return self.conversation
 
     def send(self, text: str, settings: dict[str, Any], system_prompt: str) -> None:
-        if self.busy or self.bridge.model is None:
+        if self.busy or not self.engine.ready:
             return
         conversation = self.ensure_conversation(title_from_message(text), settings, system_prompt)
         self.answers.send(conversation, text, self._grounding())
         self.refresh_sidebar()
 
     def regenerate(self, assistant_id: int) -> None:
-        if self.busy or self.bridge.model is None or self.store.get_message(assistant_id).parent_id is None:
+        if self.busy or not self.engine.ready or self.store.get_message(assistant_id).parent_id is None:
             return
         self.answers.regenerate(assistant_id, self._grounding())
 
     def edit_message(self, user_id: int, text: str) -> None:
-        if self.busy or self.bridge.model is None:
+        if self.busy or not self.engine.ready:
             return
         self.answers.edit(user_id, text, self._grounding())
 
@@ -271,10 +273,10 @@ class ChatController(QObject):
     def _grounding(self) -> DocumentGrounding | None:
         """The documents attached to this conversation, searched before the model is asked."""
         collections = self.documents.attached_ids if self.documents is not None else []
-        if not collections or self.documents is None or self.bridge.model is None:
+        if not collections or self.documents is None or not self.engine.ready:
             return None
         # Sources take at most half the context: the history and the answer need the rest.
-        return DocumentGrounding(self.documents.docs.retrieve, collections, self.bridge.model.context_length // 2)
+        return DocumentGrounding(self.documents.docs.retrieve, collections, self.engine.context_length // 2)
 
     # -- the answer, as the flow writes it -----------------------------------------------
 
@@ -311,9 +313,8 @@ class ChatController(QObject):
         if stats is not None and stats.dropped_messages:
             self._notice_on_answer(f"{stats.dropped_messages} older messages did not fit the context and were "
                                    "left out of what the model saw.")
-        model = self.bridge.model
-        if stats is not None and model is not None:
-            self.context_used.emit(stats.prompt_tokens + stats.generated_tokens, model.context_length)
+        if stats is not None and self.engine.ready:
+            self.context_used.emit(stats.prompt_tokens + stats.generated_tokens, self.engine.context_length)
 
     def _notice_on_answer(self, text: str) -> None:
         if self.conversation is not None:
@@ -360,4 +361,4 @@ class ChatController(QObject):
         self._show_answering()
 
     def _context_length(self) -> int:
-        return self.bridge.model.context_length if self.bridge.model else 0
+        return self.engine.context_length

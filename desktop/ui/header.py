@@ -1,4 +1,5 @@
-"""Above the conversation: the model selector, its loading bar, the context gauge, panel toggle.
+"""Above the conversation: the model selector (local models, then remote ones with a "remote · host"
+badge), its loading bar, the context gauge, panel toggle.
 
 Everything in it gives way on a narrow window: the selector and the status line shorten their
 text with "…" (the whole text is in the tooltip), and the word "Context" goes before the
@@ -62,9 +63,12 @@ class OptionalLabel(QLabel):
 
 NOTE_SECONDS = 4
 
+REMOTE_BADGE = "remote · {host}"
+
 
 class Header(QWidget):
     model_chosen = Signal(Path)
+    remote_model_chosen = Signal(str)  # remote:NAME/MODEL
     settings_toggled = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -76,6 +80,9 @@ class Header(QWidget):
         self.model_selector.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.model_selector.setMaximumWidth(self.model_selector.fontMetrics().averageCharWidth() * 32 + 40)
         self.model_selector.activated.connect(self._on_model_selector_activated)
+        self._local: list[tuple[str, Path]] = []
+        self._remote: list[tuple[str, str, str]] = []  # model id, remote:NAME/MODEL, host
+        self._current: Path | str | None = None
         self.loading_bar = QProgressBar(objectName="loadingBar", maximumWidth=140, textVisible=False)
         self.loading_bar.setRange(0, 0)  # llama.cpp gives no load progress worth trusting: a busy bar
         self.loading_bar.hide()
@@ -111,15 +118,37 @@ class Header(QWidget):
         layout.addWidget(self.context_text)
         layout.addWidget(self.settings_button)
 
-    def set_models(self, models: list[tuple[str, Path]], current: Path | None) -> None:
-        self.model_selector.blockSignals(True)
-        self.model_selector.clear()
+    def set_models(self, models: list[tuple[str, Path]], current: Path | str | None) -> None:
+        """The local models (and the remote ones last given), `current` selected: a path, or a
+        remote model's reference."""
+        self._local, self._current = list(models), current
+        selector = self.model_selector
+        selector.blockSignals(True)
+        selector.clear()
         for name, path in models:
-            self.model_selector.addItem(name, path)
-            self.model_selector.setItemData(self.model_selector.count() - 1, str(path), 3)  # tooltip role
-        index = next((i for i, (_n, p) in enumerate(models) if p == current), -1)
-        self.model_selector.setCurrentIndex(index)
-        self.model_selector.blockSignals(False)
+            selector.addItem(name, path)
+            selector.setItemData(selector.count() - 1, str(path), 3)  # tooltip role
+        if self._remote and models:
+            selector.insertSeparator(selector.count())
+        for model_id, ref, host in self._remote:
+            short = model_id.rsplit("/", 1)[-1] or model_id  # "Qwen/Qwen3-32B": the badge matters more
+            selector.addItem(f"{short} · {REMOTE_BADGE.format(host=host)}", ref)
+            selector.setItemData(selector.count() - 1, f"{model_id}: answers come from {host}; "
+                                 "your messages are sent there", 3)
+        key = str(current) if current is not None else None
+        index = next((i for i in range(selector.count())
+                      if selector.itemData(i) is not None and str(selector.itemData(i)) == key), -1)
+        selector.setCurrentIndex(index)
+        selector.blockSignals(False)
+
+    @property
+    def local_models(self) -> list[tuple[str, Path]]:
+        return list(self._local)
+
+    def set_remote_models(self, models: list[tuple[str, str, str]]) -> None:
+        """The remote models to offer: (model id, remote:NAME/MODEL, host) each."""
+        self._remote = list(models)
+        self.set_models(self._local, self._current)
 
     def set_status(self, text: str) -> None:
         """The standing line: the backend and context of the loaded model, or why there is none."""
@@ -149,6 +178,8 @@ class Header(QWidget):
         self.context_text.setText(f"{min(used, total):,} / {total:,}")
 
     def _on_model_selector_activated(self, index: int) -> None:
-        path = self.model_selector.itemData(index)
-        if path is not None:
-            self.model_chosen.emit(Path(path))
+        data = self.model_selector.itemData(index)
+        if isinstance(data, str) and data.startswith("remote:"):
+            self.remote_model_chosen.emit(data)
+        elif data is not None:
+            self.model_chosen.emit(Path(data))

@@ -18,6 +18,7 @@ from desktop.crash import safe_mode_memory
 from desktop.diagnostics import diagnostics
 from desktop.paths import AppPaths
 from desktop.privacy import Privacy
+from desktop.remotes import RemoteEndpoints
 from desktop.settings import AppSettings, SettingsFile, Theme, apply_network_policy, engine_settings
 from desktop.ui.about import AboutDialog
 from desktop.ui.chat_controller import ChatController
@@ -30,9 +31,11 @@ from desktop.ui.engine_bridge import EngineBridge
 from desktop.ui.header import Header
 from desktop.ui.markdown import MarkdownRenderer
 from desktop.ui.menus import build_menus
-from desktop.ui.model_manager import ModelManagerWindow, ModelServices, create_model_manager
+from desktop.ui.model_manager import ModelManagerWindow, ModelServices, RemoteTab, create_model_manager
 from desktop.ui.personal_tools import PersonalTools
 from desktop.ui.privacy_controller import PrivacyController
+from desktop.ui.remote_controller import RemoteController
+from desktop.ui.remote_models import AnswerRouter, RemoteModels
 from desktop.ui.server_bridge import ServerBridge
 from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.settings_panel import SettingsPanel
@@ -99,7 +102,10 @@ class MainWindow(QMainWindow):
         self.model_manager: ModelManagerWindow | None = None  # built on first use
         self.documents_panel = DocumentsPanel(documents)
         self.sidebar.add_section(self.documents_panel)
-        self.controller = ChatController(store, bridge, self.view, self.sidebar, self.documents_panel)
+        self.router = AnswerRouter(bridge)  # the local engine, or the remote model chosen
+        self.remote = RemoteController(RemoteModels(RemoteEndpoints(paths.config), self.settings.offline, self),
+                                       self.router, self.header, self.composer, self.view, self)
+        self.controller = ChatController(store, bridge, self.view, self.sidebar, self.documents_panel, self.router)
         self.privacy = PrivacyController(self, privacy or Privacy(paths))
         self.privacy.set_idle_minutes(self.settings.lock_after_minutes)
         self.setAcceptDrops(True)
@@ -111,6 +117,7 @@ class MainWindow(QMainWindow):
         self.personal = PersonalTools(self)  # prompts, assistants, adapters
         self.header.set_models(models, None)
         self._restore_window_state()
+        self.remote.refresh()  # the saved endpoints' models, for the header's selector
 
     # -- wiring --------------------------------------------------------------------------
 
@@ -139,8 +146,15 @@ class MainWindow(QMainWindow):
     # -- actions -------------------------------------------------------------------------
 
     def send(self, text: str) -> None:
+        conversation = self.controller.conversation
+        if self.documents_panel.attached_ids and not self.remote.may_send_passages(
+                conversation.id if conversation else None):
+            self.composer.input.setPlainText(text)  # not sent: nothing lost
+            return
         self._dismiss_welcome()
         self.controller.send(text, self.settings_panel.values(), self.settings_panel.system_prompt.toPlainText())
+        if conversation is None and self.controller.conversation is not None:
+            self.remote.agreed_for(self.controller.conversation.id)
 
     def new_chat(self) -> None:
         """An empty conversation, and the message box ready for typing (whatever had focus)."""
@@ -177,6 +191,8 @@ class MainWindow(QMainWindow):
         self.theme.set_font_size(new.font_size)
         apply_network_policy(new)
         self.privacy.set_idle_minutes(new.lock_after_minutes)
+        if new.offline != old.offline:
+            self.remote.set_offline(new.offline)
         if self.model_manager is not None:
             self.model_manager.set_max_context(new.context_length)
         if engine_settings(old) != engine_settings(new) and self.bridge.model is not None:
@@ -228,6 +244,9 @@ class MainWindow(QMainWindow):
             dialog.library_changed.connect(self._on_model_manager_library_changed)
             self.bridge.model_loaded.connect(dialog.on_model_loaded)  # a slot of the dialog: dies with it
             dialog.set_current_model(self.bridge.model.path if self.bridge.model is not None else None)
+            remote_tab = RemoteTab(self.remote.remote)
+            remote_tab.model_chosen.connect(self.remote.use)
+            dialog.add_remote_tab(remote_tab)
         dialog = self.model_manager
         if tab is not None:
             dialog.show_tab(tab)
@@ -239,7 +258,8 @@ class MainWindow(QMainWindow):
     def _on_model_manager_library_changed(self) -> None:
         assert self.model_services is not None
         self.models = self.model_services.list_models()
-        self.header.set_models(self.models, self.bridge.model.path if self.bridge.model is not None else None)
+        current = self.remote.current or (self.bridge.model.path if self.bridge.model is not None else None)
+        self.header.set_models(self.models, current)
         self.documents_panel.embedding_models_changed()  # one may have come or gone
 
     def open_template_doctor(self) -> TemplateDoctor:
@@ -370,6 +390,7 @@ class MainWindow(QMainWindow):
             self._reload_timer.start()
 
     def _on_bridge_model_loading(self, name: str) -> None:
+        self.remote.drop()  # a local model was chosen: it answers from now on
         self.header.set_loading(name)
         self.composer.set_ready(False)
 
@@ -420,7 +441,10 @@ class MainWindow(QMainWindow):
         self.controller.close()
         self.documents.shutdown()
         if self.model_manager is not None:
+            if isinstance(self.model_manager.remote_tab, RemoteTab):
+                self.model_manager.remote_tab.shutdown()
             self.model_manager.shutdown()
+        self.remote.remote.shutdown()
         if self.model_services is not None:
             self.model_services.shutdown()  # running downloads pause; they resume at the next start
         if self.server is not None:

@@ -144,7 +144,7 @@ class PersonalTools(QObject):
         self.form.show()
 
     def _send(self, text: str) -> None:
-        if self.window.controller.busy or self.window.bridge.model is None:
+        if self.window.controller.busy or not self.window.controller.engine.ready:  # a local or remote model
             self._insert(text)  # nothing may be lost: it waits in the message box
             return
         self.window.composer.input.clear()

@@ -1,8 +1,8 @@
 """The OpenAI wire format: request and response bodies as typed values, and the error body.
 
 Plain Python, no HTTP and no engine: Hearth's local server (desktop.server) parses requests and
-writes responses with it, and a client of other OpenAI-compatible servers can write requests
-and read responses with the same shapes.
+writes responses with it, and a client of other OpenAI-compatible servers (models.remote) writes requests with the same
+shapes and reads the answers with `models.wire.stream`.
 """
 
 from models.wire.errors import WireError
@@ -38,10 +38,21 @@ from models.wire.responses import (
     text_completion,
     text_usage_chunk,
 )
+from models.wire.stream import (
+    DONE_DATA,
+    EventDecoder,
+    ListedModel,
+    MalformedStreamError,
+    Piece,
+    read_chunk,
+    read_error,
+    read_model_list,
+)
 
 __all__ = [
     "COMPLETIONS_DEFAULT_MAX_TOKENS",
     "DONE",
+    "DONE_DATA",
     "JSON",
     "MAX_EMBEDDING_INPUTS",
     "MAX_STOP_STRINGS",
@@ -50,9 +61,13 @@ __all__ = [
     "CompletionRequest",
     "EmbeddingRequest",
     "EncodingFormat",
+    "EventDecoder",
     "Fields",
     "FinishReason",
     "Head",
+    "ListedModel",
+    "MalformedStreamError",
+    "Piece",
     "Role",
     "Sampling",
     "Usage",
@@ -67,6 +82,9 @@ __all__ = [
     "parse_completion_request",
     "parse_embedding_request",
     "parse_json",
+    "read_chunk",
+    "read_error",
+    "read_model_list",
     "sse",
     "text_completion",
     "text_usage_chunk",

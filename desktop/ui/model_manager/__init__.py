@@ -1,4 +1,4 @@
-"""The model manager window (Installed, Recommended, Hugging Face, Downloads).
+"""The model manager window (Installed, Recommended, Hugging Face, Downloads, Remote).
 
     services = ModelServices(library, downloads, hub, corrections, max_context, list_models)
     dialog = create_model_manager(services, parent)   # the main window wires and shows it
@@ -9,10 +9,11 @@ from __future__ import annotations
 from PySide6.QtWidgets import QWidget
 
 from desktop.ui.model_manager.dialog import ModelManagerWindow
+from desktop.ui.model_manager.remote_tab import RemoteTab
 from desktop.ui.model_manager.services import ModelServices
 from models.library import STARTER_NAME, STARTER_SHA256, InstalledModel, ModelFile, starter_model_path
 
-__all__ = ["ModelManagerWindow", "ModelServices", "bundled_models", "create_model_manager"]
+__all__ = ["ModelManagerWindow", "ModelServices", "RemoteTab", "bundled_models", "create_model_manager"]
 
 
 def bundled_models() -> tuple[InstalledModel, ...]:

@@ -82,6 +82,7 @@ class ModelManagerWindow(QWidget):
         self.downloads_tab.active_count_changed.connect(self._on_downloads_tab_active_count_changed)
         self._follow_download = False
         self._shown = False
+        self.remote_tab: QWidget | None = None
         self.catalog_tab.download_started.connect(self._on_catalog_tab_download_started)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self._focus_hub_search)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.close)
@@ -115,9 +116,16 @@ class ModelManagerWindow(QWidget):
             self._follow_download = False
             self.show_tab("downloads")
 
+    def add_remote_tab(self, tab: QWidget) -> None:
+        """Remote endpoints (desktop/ui/model_manager/remote_tab.py), added by the main window,
+        which owns the remote models the header shows too."""
+        self.remote_tab = tab
+        self.tabs.addTab(tab, "Remote")
+
     def show_tab(self, name: str) -> None:
-        tab = {"installed": self.installed_tab, "recommended": self.catalog_tab, "hub": self.hub_tab,
-               "downloads": self.downloads_tab}[name]
+        tabs = {"installed": self.installed_tab, "recommended": self.catalog_tab, "hub": self.hub_tab,
+                "downloads": self.downloads_tab}
+        tab = tabs[name] if name != "remote" or self.remote_tab is None else self.remote_tab
         self.tabs.setCurrentWidget(tab)
 
     def shutdown(self) -> None:

@@ -74,17 +74,6 @@ def client(server: LocalServer, key: str = "unused", **options: object) -> opena
     return openai_client(server.url, key, timeout=LONG, **options)
 
 
-@pytest.fixture(scope="session")
-def minilm_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """all-MiniLM-L6-v2 as a BERT GGUF, converted once per session."""
-    from tests.fixtures.minilm_gguf import INSTALL_HINT, write_minilm_model
-
-    path = write_minilm_model(tmp_path_factory.mktemp("embedding"))
-    if path is None:
-        pytest.fail(f"The test embedding model's package is missing; `make test` installs it ({INSTALL_HINT}).")
-    return path
-
-
 def request(server: LocalServer, method: str, path: str, body: bytes | dict[str, object] | None = None,
             headers: dict[str, str] | None = None, host: str | None = None) -> tuple[int, dict[str, str], object]:
     """A raw HTTP request (headers and bytes exactly as given); the status, headers and decoded JSON."""

@@ -65,13 +65,13 @@ def test_no_model_loaded_yet_is_a_503_and_health_says_loading(models_dir: Path,
 
 
 def test_chat_and_embedding_models_each_on_their_endpoint(tiny_worker: EngineWorker, models_dir: Path,
-                                                         minilm_model: Path, serve: Callable[..., LocalServer]
+                                                         embedding_gguf: Path, serve: Callable[..., LocalServer]
                                                          ) -> None:
     server = serve(tiny_worker)
     embed = {"model": "x", "input": "hello"}
     status, _headers, answer = request(server, "POST", "/v1/embeddings", embed)
     assert status == 400 and "No embedding model is installed" in str(error_of(answer)["message"])
-    (models_dir / "all-MiniLM-L6-v2.F16.gguf").symlink_to(minilm_model)
+    (models_dir / "all-MiniLM-L6-v2.F16.gguf").symlink_to(embedding_gguf)
     status, _headers, answer = request(server, "POST", "/v1/embeddings", {**embed, "model": "tiny-a"})
     assert status == 400 and "'tiny-a' is a chat model" in str(error_of(answer)["message"])
     status, _headers, answer = request(server, "POST", CHAT, {**HELLO, "model": "all-MiniLM-L6-v2.F16"})

@@ -95,9 +95,9 @@ def test_completions_continue_the_prompt(starter_worker: EngineWorker, serve: Ca
 
 
 def test_models_lists_the_loaded_model_and_embedding_models(starter_worker: EngineWorker, models_dir: Path,
-                                                             minilm_model: Path, serve: Callable[..., LocalServer]
+                                                             embedding_gguf: Path, serve: Callable[..., LocalServer]
                                                              ) -> None:
-    (models_dir / "all-MiniLM-L6-v2.F16.gguf").symlink_to(minilm_model)
+    (models_dir / "all-MiniLM-L6-v2.F16.gguf").symlink_to(embedding_gguf)
     api = client(serve(starter_worker))
     ids = [m.id for m in api.models.list()]
     assert ids == ["SmolLM2-135M-Instruct.Q4_1", "all-MiniLM-L6-v2.F16"]
@@ -105,8 +105,8 @@ def test_models_lists_the_loaded_model_and_embedding_models(starter_worker: Engi
 
 
 def test_embeddings_from_an_installed_embedding_model(starter_worker: EngineWorker, models_dir: Path,
-                                                      minilm_model: Path, serve: Callable[..., LocalServer]) -> None:
-    (models_dir / "all-MiniLM-L6-v2.F16.gguf").symlink_to(minilm_model)
+                                                      embedding_gguf: Path, serve: Callable[..., LocalServer]) -> None:
+    (models_dir / "all-MiniLM-L6-v2.F16.gguf").symlink_to(embedding_gguf)
     api = client(serve(starter_worker))
     texts = ["The cat sat on the mat.", "A kitten rested on the rug.", "Quarterly revenue grew by four percent."]
     result = api.embeddings.create(model="all-MiniLM-L6-v2.F16", input=texts)  # the client asks for base64
