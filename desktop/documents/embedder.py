@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,7 @@ KEYWORD_ONLY_NOTICE = "Keyword search only: install an embedding model for bette
 # Between calls a cancel is noticed, queued queries are answered and the thread count follows the
 # chat: about a second of work on two cores.
 _TEXTS_PER_CALL = 8
+_CHAT_POLL_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,8 @@ class Embedder:
         chat_busy: Callable[[], bool] | None = None,
     ) -> None:
         """`threads`: None to choose by measuring (desktop/documents/threads.py), else that many;
-        `chat_busy` says when a chat is answering: then one thread embeds, the cores are the chat's."""
+        `chat_busy` says when a chat is answering: indexing then waits, and a question is embedded on
+        one thread; the cores are the chat's."""
         model = EmbeddingModelFile.read(path)
         info = model.info
         self.path, self.starter, self.name, self.model_id = model.path, model.starter, model.name, model.model_id
@@ -132,6 +135,7 @@ class Embedder:
         self.max_tokens = self._model.max_tokens
         choices = thread_choices(self._model.threads) if threads is None else (threads,)
         self.threads = ThreadChooser(choices, chat_busy)
+        self._chat_busy = chat_busy
         self._owner = threading.get_ident()
 
     def close(self) -> None:
@@ -148,6 +152,8 @@ class Embedder:
         for start in range(0, len(texts), _TEXTS_PER_CALL):
             if start and should_stop():
                 break
+            if measured and self._wait_while_a_chat_answers(should_stop):
+                break
             batch = texts[start : start + _TEXTS_PER_CALL]
             self._model.set_threads(self.threads.start(measured))
             try:
@@ -159,6 +165,16 @@ class Embedder:
         if not rows:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return normalise(np.asarray(rows, dtype=np.float32))
+
+    def _wait_while_a_chat_answers(self, should_stop: Callable[[], bool]) -> bool:
+        """Indexing pauses while a chat answers: the answer uses every core, and even one embedding
+        thread at low priority slowed it by 43% on 2 cores (bench.documents_speed). `should_stop`
+        is asked meanwhile, so searches are still served; True when it says stop."""
+        while self._chat_busy is not None and self._chat_busy():
+            if should_stop():
+                return True
+            time.sleep(_CHAT_POLL_S)
+        return False
 
     def embed_documents(self, texts: Sequence[str], should_stop: Callable[[], bool] = lambda: False) -> np.ndarray:
         return self.embed([self.prefixes.document + t for t in texts], should_stop, measured=True)

@@ -6,9 +6,9 @@ each other at every layer, spinning, and one thread that the system does not sch
 the rest (measured on a 2-core machine under load: 2.5 passages/s on one thread, 0.5 on two).
 So the documents worker measures: each count in THREAD_CHOICES is tried on a batch, the fastest
 by characters embedded per second is used, and the others are tried again now and then, since a
-machine's load changes. While a chat answers, embedding takes one thread (CHAT_BUSY_THREADS) and
-leaves the other cores to the answer; those batches are not measured (the chat's load is not
-the machine's).
+machine's load changes. While a chat answers, indexing waits (Embedder) and a question is
+embedded on one thread (CHAT_BUSY_THREADS), leaving the cores to the answer; such batches are
+not measured (the chat's load is not the machine's).
 """
 
 from __future__ import annotations

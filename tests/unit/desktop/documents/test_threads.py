@@ -52,13 +52,23 @@ def test_while_a_chat_answers_one_thread_embeds_and_is_not_measured() -> None:
 
 
 def test_the_embedder_follows_the_chat(minilm_model: Path) -> None:
+    """While a chat answers, indexing waits (asking whether to stop, which serves searches) and a
+    question is embedded on one thread; afterwards indexing takes the cores again."""
     answering = [True]
+    asked: list[int] = []
+
+    def stop_on_the_third_question() -> bool:
+        asked.append(1)
+        return len(asked) >= 3
+
     embedder = Embedder(minilm_model, chat_busy=lambda: answering[0])
     try:
-        embedder.embed_documents(["A kitten naps on the couch."] * 8)
+        assert len(embedder.embed_documents(["A kitten naps on the couch."] * 8, stop_on_the_third_question)) == 0
+        assert len(asked) == 3
+        embedder.embed_query("Where does the cat sleep?")
         assert embedder._model.threads == CHAT_BUSY_THREADS
         answering[0] = False
-        embedder.embed_documents(["A kitten naps on the couch."] * 8)
+        assert len(embedder.embed_documents(["A kitten naps on the couch."] * 8)) == 8
         assert embedder._model.threads == max(embedder.threads.choices)  # measured first: all cores
     finally:
         embedder.close()
