@@ -99,6 +99,9 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.gui_speed
 	$(BIN)/python -m bench.download_speed
 	$(BIN)/python -m bench.server_speed
+	$(BIN)/python -m bench.documents_speed
+	$(BIN)/python -m bench.documents_encrypted
+	$(BIN)/python -m bench.retrieval_quality
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -4,6 +4,12 @@ reuse, CPU and GPU facts, the CPU kernels it may use, crash markers and safe mod
 check against a model's vocabulary (an embedding model's own checks at import), LoRA adapters,
 embeddings and the bench."""
 
+# ruff: noqa: E402  (OpenMP's spin is set before the imports below load llama.cpp)
+
+from models.engine.openmp import spin_between_decodes
+
+spin_between_decodes()  # before anything below loads llama.cpp (and with it OpenMP)
+
 from models.cancel import CancelToken
 from models.engine.bench import bench_messages, run_bench
 from models.engine.context_window import fit_to_context
