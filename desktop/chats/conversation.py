@@ -28,7 +28,7 @@ Messages = list[dict[str, str]]
 
 
 class AnswerEngine(Protocol):
-    """What answers: the local engine's worker, or (later) a remote endpoint."""
+    """What answers: the local engine's worker, or a remote endpoint (desktop.remotes)."""
 
     @property
     def model_name(self) -> str | None:

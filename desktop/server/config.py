@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from dataclasses import dataclass
 
 from desktop.server.errors import ServerError
+from models.remote import is_loopback_host
 
 DEFAULT_PORT = 8080
 LOOPBACK = "127.0.0.1"
 ALL_INTERFACES = "0.0.0.0"
 
 
-def is_loopback(host: str) -> bool:
-    """True for addresses only this machine reaches (127.0.0.0/8, ::1, "localhost")."""
-    name = host.strip().strip("[]").lower()
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
+# One rule for "only this machine" (127.0.0.0/8, ::1, localhost), shared with remote endpoints.
+is_loopback = is_loopback_host
 
 
 @dataclass(frozen=True)
