@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -29,12 +27,10 @@ from desktop.ui.model_manager.discover_panel import DiscoverPanel
 from desktop.ui.model_manager.formatting import (
     EMBEDDING_NOTE,
     FOR_DOCUMENTS,
-    FitBadge,
-    installed_fit,
     params_text,
-    short_sha,
     size_text,
 )
+from desktop.ui.model_manager.inspection import Inspection, facts_text, inspect_models, installed_text, source_text
 from desktop.ui.model_manager.questions import ImportMode
 from desktop.ui.model_manager.services import ManagerContext
 from desktop.ui.model_manager.widgets import (
@@ -48,84 +44,12 @@ from desktop.ui.model_manager.widgets import (
 )
 from desktop.ui.tasks import TaskFailure
 from models.engine import ImportCheck, SafeModeEntry, check_import
-from models.errors import HearthModelError, ModelFileError
-from models.families import ModelFacts, describe_model
-from models.files import read_gguf
-from models.fit import FitCorrections
-from models.library import InstalledModel, ModelDetails, is_embedding_model
+from models.errors import HearthModelError
+from models.library import InstalledModel
 
 COLUMNS = ("Name", "Architecture", "Parameters", "Quantization", "Size", "Context", "Chat template", "Fit", "Source")
 FIT_COLUMN = COLUMNS.index("Fit")
 NAME_ROLE = Qt.ItemDataRole.UserRole
-
-
-@dataclass(frozen=True)
-class Inspection:
-    """What reading a model's header found, computed off the GUI thread."""
-
-    name: str
-    details: ModelDetails | None
-    badge: FitBadge | None
-    problem: str | None
-    facts: ModelFacts | None = None  # family, active parameters, template source, reasoning
-    embedding: bool = False  # for document search, not chat
-
-
-def inspect_models(
-    models: Sequence[InstalledModel], max_context: int, corrections: FitCorrections | None
-) -> tuple[Inspection, ...]:
-    found = []
-    for model in models:
-        if not model.available:
-            found.append(Inspection(model.name, model.details, None, "its file was moved or deleted"))
-            continue
-        try:
-            details = model.details or ModelDetails.read(model.paths)
-            badge = installed_fit(model.paths, max_context, corrections)
-            header = read_gguf(model.path)
-            facts = describe_model(header)
-        except ModelFileError as exc:
-            found.append(Inspection(model.name, model.details, None, exc.reason))
-            continue
-        found.append(Inspection(model.name, details, badge, None, facts, is_embedding_model(header)))
-    return tuple(found)
-
-
-def facts_text(facts: ModelFacts) -> str:
-    """Family, experts, template and reasoning, as the details pane says them."""
-    parts = [f"Family: {facts.family or 'not recognised'}"]
-    if facts.is_moe:
-        active = f", {params_text(facts.active_parameters)} active" if facts.active_parameters else ""
-        parts.append(f"mixture of experts: {facts.experts_used} of {facts.expert_count} experts{active}")
-    parts.append(f"template: {facts.template_source}")
-    if facts.reasoning != "none":
-        parts.append(f"reasoning: {facts.reasoning}" + (" (can be switched off)" if facts.thinking_switch else ""))
-    return " · ".join(parts)
-
-
-def source_text(model: InstalledModel) -> tuple[str, str]:
-    """The Source column: a short text and a tooltip with the full provenance."""
-    revision = f" at revision {model.revision[:12]}" if model.revision else ""
-    shas = ", ".join(short_sha(f.sha256) for f in model.files)
-    if model.origin == "hub":
-        return model.repo or "Hugging Face", f"Downloaded from {model.repo}{revision}; sha256 {shas} (verified)"
-    if model.origin == "linked":
-        where = model.repo or str(model.path.parent)
-        return f"linked · {where}", f"Used where it lies (not copied): {model.path}{revision}"
-    if model.origin == "copied":
-        return "imported (copy)", f"Copied into Hearth's folder: {model.path}; sha256 {shas}"
-    if model.origin == "bundled":
-        return "bundled with Hearth", f"{model.repo or 'The starter model'}: {model.path}"
-    return "models folder", f"Found in Hearth's models folder without a record of where it came from: {model.path}"
-
-
-def installed_text(stamp: str) -> str:
-    """'2026-11-28T12:56:22+00:00' as '2026-11-28 12:56 UTC' (or as stored, if it is not a timestamp)."""
-    try:
-        moment = datetime.fromisoformat(stamp).astimezone(UTC)
-    except ValueError:
-        return stamp
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 class InstalledTab(QWidget):
