@@ -119,7 +119,11 @@ def _on_a_thread_that_ends(work: Callable[[], T]) -> T:
 
     helper = threading.Thread(target=run, name="hearth-embedding-batch")
     helper.start()
-    helper.join()
+    try:
+        helper.join()
+    except BaseException:  # Ctrl+C while waiting: the model is not freed under a decode still running
+        helper.join()
+        raise
     if failure:
         raise failure[0]
     return result[0]
