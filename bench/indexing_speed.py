@@ -4,9 +4,11 @@ Run through `python -m bench.documents_speed` (the `indexing` and `chat` parts);
 
 - indexing: passages of the held-out reference corpus (tests/fixtures/reference_corpus.py, about
   800 characters each), indexed by Hearth from the files (parsing, chunking, embedding with the
-  starter embedding model, writing SQLite) against the best raw llama-cpp-python throughput on
-  exactly the texts Hearth embeds: every thread count Hearth may choose, one passage per decode
-  and packed 512-token batches, the best of them. Rounds alternate; the ratio is per round.
+  starter embedding model, writing SQLite) against the best raw llama.cpp throughput on exactly
+  the texts Hearth embeds: every thread count Hearth may choose, through llama-cpp-python's
+  `Llama.embed` (one passage per decode, and packed 512-token batches) and through the C API
+  loop of models.engine.EmbeddingModel alone (one passage per decode, no files, no SQLite), the
+  best of them. Rounds alternate; the ratio is per round.
 - chat: the starter chat model answers (greedy, 96 tokens) alone, while the documents worker
   indexes as the app runs it (told by the engine when an answer is being generated), and while
   it indexes without being told (all its threads busy). Triples alternate their order; the
@@ -32,9 +34,10 @@ from desktop.documents.store import DocumentIndex
 from desktop.documents.threads import thread_choices
 from desktop.documents.types import IndexProgress
 from desktop.documents.worker import DocumentWorker
-from models.engine import Engine, EngineWorker, GenerationStats, SamplingParams
+from models.engine import EmbeddingModel, Engine, EngineWorker, GenerationStats, SamplingParams
 from models.engine.cpu_kernels import model_params
 from models.engine.hardware import physical_cores
+from models.files import validate_model
 from tests.fixtures import reference_corpus
 
 CHAT_TOKENS = 96
@@ -88,6 +91,17 @@ def _raw(model: Path, texts: list[str], threads: int, packed: bool) -> float:
         llm.close()
 
 
+def _raw_c_api(model: Path, texts: list[str], threads: int) -> float:
+    embedding = EmbeddingModel(validate_model(model), threads=threads, gpu=False)
+    try:
+        embedding.embed(texts[:2])
+        started = time.perf_counter()
+        embedding.embed(texts)
+        return len(texts) / (time.perf_counter() - started)
+    finally:
+        embedding.close()
+
+
 def _on_a_thread_that_ends(work: Callable[[], float]) -> float:
     """As Hearth embeds on several cores (models/engine/embedding.py): OpenMP's threads go with the
     thread, and do not slow the chat measured next (more OpenMP threads than cores slow every decode)."""
@@ -112,9 +126,11 @@ def indexing_throughput(corpus: Path, folder: Path, model: Path, rounds: int) ->
                 texts = _hearth(corpus, folder / "throughput.sqlite3", model)[1]
             rates = {}
             for threads in thread_choices(physical_cores()):
-                for packed in (False, True):
-                    name = f"{threads} threads, {'packed 512' if packed else 'one per decode'}"
-                    rates[name] = _on_a_thread_that_ends(partial(_raw, model, texts, threads, packed))
+                runs = {f"{threads} threads, {'packed 512' if packed else 'one per decode'}":
+                        partial(_raw, model, texts, threads, packed) for packed in (False, True)}
+                runs[f"{threads} threads, C API one per decode"] = partial(_raw_c_api, model, texts, threads)
+                for name, run in runs.items():
+                    rates[name] = _on_a_thread_that_ends(run)
                     configs.setdefault(name, []).append(round(rates[name], 1))
             best.append(max(rates.values()))
     ratios = [h / b for h, b in zip(hearth, best, strict=True)]

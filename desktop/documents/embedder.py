@@ -49,6 +49,9 @@ KEYWORD_ONLY_NOTICE = "Keyword search only: install an embedding model for bette
 # Between calls a cancel is noticed, queued queries are answered and the thread count follows the
 # chat: about a second of work on two cores.
 _TEXTS_PER_CALL = 8
+# A thread count being tried (likely the slower one) gets a short batch: trying one thread for a
+# whole batch of 8 cost 9% of an idle 2-core machine's indexing.
+_TEXTS_PER_TRY = 2
 _CHAT_POLL_S = 0.05
 
 
@@ -149,18 +152,23 @@ class Embedder:
         if threading.get_ident() != self._owner:
             raise EmbeddingModelError("The embedding model was used from a thread other than its own.")
         rows: list[list[float]] = []
-        for start in range(0, len(texts), _TEXTS_PER_CALL):
-            if start and should_stop():
+        # While indexing, a chat that starts answering stops the call after the passage being
+        # embedded (the answer gets the cores at once), and the rest waits for the answer to end.
+        chat_busy = self._chat_busy
+        keep_going = (lambda: not chat_busy()) if measured and chat_busy is not None else (lambda: True)
+        while len(rows) < len(texts):
+            if rows and should_stop():
                 break
             if measured and self._wait_while_a_chat_answers(should_stop):
                 break
-            batch = texts[start : start + _TEXTS_PER_CALL]
             self._model.set_threads(self.threads.start(measured))
+            batch = texts[len(rows) : len(rows) + (_TEXTS_PER_TRY if self.threads.exploring else _TEXTS_PER_CALL)]
             try:
-                rows.extend(self._model.embed(batch))
+                done = self._model.embed(batch, keep_going)
             except HearthModelError as exc:
                 raise EmbeddingModelError(str(exc)) from exc
-            if measured and len(batch) == _TEXTS_PER_CALL:
+            rows.extend(done)
+            if measured and len(done) == len(batch):
                 self.threads.finish(sum(len(text) for text in batch))
         if not rows:
             return np.zeros((0, self.dimension), dtype=np.float32)

@@ -39,17 +39,22 @@ class ThreadChooser:
         self._last_tried: dict[int, int] = {}
         self._batches = 0
         self._current: tuple[int, float, bool] | None = None  # threads, started, measured
+        # Whether the count for the batch about to run is being tried rather than the fastest known:
+        # such a batch is kept short, since the count being tried is likely the slower one.
+        self.exploring = False
 
     def start(self, measured: bool = True) -> int:
         """Threads for the batch about to run. One that is not `measured` (a question, a few words)
         gets the fastest count measured so far, else the fewest: it is over in milliseconds
         either way, and spinning threads on a busy machine would make it seconds."""
         busy = self._chat_busy is not None and self._chat_busy()
+        self.exploring = False
         if not measured:
             self._current = None
             return CHAT_BUSY_THREADS if busy else self._fastest(default=min(self.choices))
         self._batches += 1
         threads = CHAT_BUSY_THREADS if busy else self._pick()
+        self.exploring = not busy and threads != self._fastest(default=self.choices[0])
         self._current = (threads, self._clock(), not busy)
         return threads
 

@@ -4,27 +4,34 @@ An `EmbeddingModel` is not thread-safe (llama.cpp contexts are not): one thread 
 shares the chat engine's context: an embedding model is a separate, small model with its own
 context, so indexing can run while the chat model answers, each on its own thread. What to embed
 (prefixes, titles) and normalising the vectors is the documents package's business.
+
+Like the chat engine's decode loop (models/engine/decode.py) it drives llama.cpp's C API: one
+passage per `llama_decode`, the pooled vector read with `llama_get_embeddings_seq`. One passage
+per decode is the fastest way on a CPU (an encoder's attention spans the whole micro-batch, other
+sequences masked out, so packing several costs more: 11 against 16 passages/s at 512 tokens,
+all-MiniLM-L6, 2 cores), and it lets indexing stop between two passages of a batch when a chat
+starts answering (`keep_going`).
 """
 
 from __future__ import annotations
 
+import ctypes
 import threading
+from array import array
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-import llama_cpp
+import llama_cpp.llama_cpp as C
 
 from models.engine import cpu_kernels, hardware, llama_log
+from models.engine.native_model import NativeLoadError, NativeModel
 from models.errors import HearthModelError, ModelFileError
 from models.files import GGUFInfo
 
-# Tokens per sequence: every supported model reads at least 512; more costs memory for nothing
+# Tokens per passage: every supported model reads at least 512; more costs memory for nothing
 # because document chunks are about 256 tokens.
 MAX_SEQUENCE_TOKENS = 512
-# Tokens per llama_decode. An encoder's attention spans the whole micro-batch (other sequences
-# masked out), so its cost grows with the square of the batch: 512 was the fastest of
-# 256/512/1,024 here (10.3/11.7/10.0 chunks/s of about 220 tokens, all-MiniLM-L6, one thread).
-BATCH_TOKENS = 512
+SEQ = 0
 
 T = TypeVar("T")
 
@@ -40,62 +47,101 @@ class EmbeddingModel:
         threads = threads or hardware.physical_cores()
         self.threads = threads
         offload = hardware.supports_gpu_offload() if gpu is None else gpu
-        with llama_log.capture() as lines, cpu_kernels.model_params():
+        extra_buffers = cpu_kernels.kernel_choice().extra_buffers
+        with llama_log.capture() as lines:
             try:
-                self._llm = llama_cpp.Llama(
-                    str(info.path),
-                    embedding=True,
-                    n_ctx=max(BATCH_TOKENS, self.max_tokens),
-                    # Encoders attend both ways: a sequence must fit one micro-batch whole.
-                    n_batch=max(BATCH_TOKENS, self.max_tokens),
-                    n_ubatch=max(BATCH_TOKENS, self.max_tokens),
-                    n_threads=threads,
-                    n_threads_batch=threads,
-                    n_gpu_layers=-1 if offload else 0,
-                    flash_attn=True,  # about twice as fast on CPU for encoders (4.7 vs 2.5 chunks/s here)
-                    verbose=False,
-                )
-            except (ValueError, RuntimeError) as exc:
+                self._model = NativeModel(info.path, -1 if offload else 0, extra_buffers)
+            except NativeLoadError as exc:
                 reason = llama_log.failure_reason(lines) or str(exc)
                 raise ModelFileError(info.path, f"llama.cpp could not load it ({reason})") from exc
-        self.dimension = int(self._llm.n_embd())
+            params = C.llama_context_default_params()
+            params.embeddings = True
+            # Encoders attend both ways: a passage must fit one micro-batch whole.
+            params.n_ctx = params.n_batch = params.n_ubatch = self.max_tokens
+            params.n_seq_max = 1
+            params.n_threads = params.n_threads_batch = threads
+            # About twice as fast on CPU for encoders (4.7 vs 2.5 passages/s measured here).
+            params.flash_attn_type = C.LLAMA_FLASH_ATTN_TYPE_ENABLED
+            ctx = C.llama_init_from_model(self._model.ptr, params)
+            if not ctx:
+                self._model.close()
+                reason = llama_log.failure_reason(lines) or "no context"
+                raise ModelFileError(info.path, f"llama.cpp could not load it ({reason})")
+        if C.llama_pooling_type(ctx) == C.LLAMA_POOLING_TYPE_NONE:
+            C.llama_free(ctx)
+            self._model.close()
+            raise ModelFileError(info.path, "it does not say how to pool its token vectors into one vector")
+        self._ctx: C.llama_context_p = ctx
+        self.dimension = int(C.llama_model_n_embd(self._model.ptr))
+        self._memory = C.llama_get_memory(ctx)
+        self._batch = C.llama_batch_init(self.max_tokens, 0, 1)
+        for i in range(self.max_tokens):
+            self._batch.n_seq_id[i] = 1
+            self._batch.seq_id[i][0] = SEQ
+            self._batch.pos[i] = i
+            self._batch.logits[i] = 1  # a pooled vector reads every token's output
+        # What the tokenizer puts around a text ([CLS] ... [SEP] for BERT): a cut keeps the end one.
+        self._end_marker = self._model.tokenize("", add_special=True, parse_special=False)[1:][-1:]
 
     def close(self) -> None:
-        self._llm.close()
+        if self._ctx:
+            C.llama_batch_free(self._batch)
+            C.llama_free(self._ctx)
+            self._ctx = C.llama_context_p(0)
+        self._model.close()
 
     def set_threads(self, threads: int) -> None:
         """Threads for the next texts (llama.cpp takes a new count between decodes)."""
         if threads != self.threads:
-            self._llm._ctx.set_n_threads(threads, threads)
+            C.llama_set_n_threads(self._ctx, threads, threads)
             self.threads = threads
 
     def tokenize(self, text: str) -> list[int]:
-        """The token ids the model reads for `text`, with its begin and end markers."""
-        tokens: list[int] = self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=False)
-        return tokens
+        """The token ids the model reads for `text` (cut to its window), with its begin and end markers."""
+        tokens = self._model.tokenize(text, add_special=True, parse_special=False)
+        if len(tokens) <= self.max_tokens:
+            return tokens
+        end = self._end_marker if tokens[-1:] == self._end_marker else []
+        return tokens[: self.max_tokens - len(end)] + end
 
     def fit(self, text: str) -> str:
-        """The text, cut to the model's window (llama-cpp-python's own cut would drop the [SEP] token)."""
-        tokens = self.tokenize(text)
+        """The text, cut to the model's window."""
+        tokens = self._model.tokenize(text, add_special=True, parse_special=False)
         if len(tokens) <= self.max_tokens:
             return text
-        # Leave room for the begin and end markers the tokenizer adds around the kept tokens.
-        kept = tokens[1 : self.max_tokens - 1]
-        return self._llm.detokenize(kept).decode("utf-8", errors="ignore")
+        kept = tokens[1 : self.max_tokens - 1]  # room for the markers the tokenizer adds again
+        return self._model.detokenize(kept)
 
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        """One vector per text (each cut to the model's window first). Raises HearthModelError
-        when llama.cpp fails on them."""
-        batch = [self.fit(t) if t.strip() else " " for t in texts]
+    def embed(self, texts: Sequence[str], keep_going: Callable[[], bool] = lambda: True) -> list[list[float]]:
+        """One vector per text (each cut to the model's window first), in order; `keep_going` is
+        asked between two texts, and when it says no the rest are left out (a shorter list).
+        Raises HearthModelError when llama.cpp fails on them."""
+        token_lists = [self.tokenize(t if t.strip() else " ") for t in texts]
 
         def embed() -> list[list[float]]:
-            vectors: list[list[float]] = self._llm.embed(batch, normalize=False, truncate=True)
+            vectors = []
+            for i, tokens in enumerate(token_lists):
+                if i and not keep_going():
+                    break
+                vectors.append(self._embed_one(tokens))
             return vectors
 
-        try:
-            return embed() if self.threads == 1 else _on_a_thread_that_ends(embed)
-        except (ValueError, RuntimeError) as exc:
-            raise HearthModelError(f"The embedding model failed: {exc}.") from exc
+        return embed() if self.threads == 1 else _on_a_thread_that_ends(embed)
+
+    def _embed_one(self, tokens: list[int]) -> list[float]:
+        n = len(tokens)
+        C.llama_memory_clear(self._memory, True)
+        ids = array("i", tokens)
+        ctypes.memmove(self._batch.token, ids.buffer_info()[0], 4 * n)
+        self._batch.n_tokens = n
+        rc = C.llama_decode(self._ctx, self._batch)
+        if rc != 0:
+            raise HearthModelError(f"The embedding model failed: llama_decode returned {rc}.")
+        vector = C.llama_get_embeddings_seq(self._ctx, SEQ)
+        if not vector:
+            raise HearthModelError("The embedding model failed: llama.cpp returned no vector.")
+        values: list[float] = vector[: self.dimension]
+        return values
 
 
 def _on_a_thread_that_ends(work: Callable[[], T]) -> T:

@@ -41,6 +41,38 @@ def test_the_fastest_count_is_used_and_the_others_are_measured_again_now_and_the
     assert after[-RETRY_EVERY:].count(2) >= RETRY_EVERY - 1  # all cores again, one thread tried now and then
 
 
+def test_a_count_being_tried_is_marked_so_its_batch_stays_short() -> None:
+    clock = Clock()
+    chooser = ThreadChooser((2, 1), clock=clock)
+    idle_machine = {2: 0.5, 1: 1.0}
+    tried = []
+    for _ in range(RETRY_EVERY + 4):
+        threads = chooser.start()
+        tried.append((threads, chooser.exploring))
+        clock.now += idle_machine[threads]
+        chooser.finish(1000)
+    assert tried[:3] == [(2, False), (1, True), (2, False)]  # all cores first, one thread tried, all cores
+    assert tried.count((1, True)) == 2 and (1, False) not in tried  # tried once more later, never settled on
+
+
+def test_a_batch_trying_a_slower_count_embeds_two_passages(minilm_model: Path) -> None:
+    embedder = Embedder(minilm_model, threads=None)
+    embedded: list[int] = []
+    embed = embedder._model.embed
+
+    def counted(texts: list[str], keep_going: object) -> list[list[float]]:
+        embedded.append(len(texts))
+        return embed(texts, keep_going)  # type: ignore[arg-type]
+
+    embedder._model.embed = counted  # type: ignore[method-assign]
+    try:
+        assert len(embedder.embed_documents(["A kitten naps on the couch."] * 20)) == 20
+    finally:
+        embedder.close()
+    if len(embedder.threads.choices) > 1:
+        assert embedded[:3] == [8, 2, 8]  # all cores, one thread tried on 2 passages, the fastest again
+
+
 def test_while_a_chat_answers_one_thread_embeds_and_is_not_measured() -> None:
     clock = Clock()
     answering = [True]
@@ -70,6 +102,28 @@ def test_the_embedder_follows_the_chat(minilm_model: Path) -> None:
         answering[0] = False
         assert len(embedder.embed_documents(["A kitten naps on the couch."] * 8)) == 8
         assert embedder._model.threads == max(embedder.threads.choices)  # measured first: all cores
+    finally:
+        embedder.close()
+
+
+def test_an_answer_that_starts_mid_batch_gets_the_cores_after_the_passage_being_embedded(minilm_model: Path) -> None:
+    """Indexing asks between two passages, not only between batches: a batch already running when
+    an answer starts would otherwise slow its first tokens (15% of a 96-token answer, measured)."""
+    answering = [False]
+    embedder = Embedder(minilm_model, threads=2, chat_busy=lambda: answering[0])
+    model = embedder._model
+    embed_one, embedded = model._embed_one, []
+
+    def embed_then_the_answer_starts(tokens: list[int]) -> list[float]:
+        vector = embed_one(tokens)
+        embedded.append(1)
+        answering[0] = len(embedded) >= 2  # the answer starts while the second passage is embedded
+        return vector
+
+    model._embed_one = embed_then_the_answer_starts  # type: ignore[method-assign]
+    try:
+        done = embedder.embed_documents(["A kitten naps on the couch."] * 8, should_stop=lambda: answering[0])
+        assert len(done) == len(embedded) == 2  # not the batch's 8
     finally:
         embedder.close()
 
