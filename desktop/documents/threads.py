@@ -19,6 +19,11 @@ from collections.abc import Callable, Sequence
 CHAT_BUSY_THREADS = 1
 RETRY_EVERY = 16  # batches: a choice not in use is measured again after this many
 _SMOOTHING = 0.5  # weight of the newest measurement in a choice's rate
+# Fewer threads than all cores must be clearly faster to be chosen: a document of one or two
+# passages is a short, noisy measurement (and a batch on several cores also starts a thread), and
+# settling on one thread by mistake halves an idle machine's indexing. A busy machine's
+# difference is several times, not 1.3.
+_FEWER_THREADS_MARGIN = 1.3
 
 
 def thread_choices(physical_cores: int) -> tuple[int, ...]:
@@ -59,7 +64,11 @@ class ThreadChooser:
         return threads
 
     def _fastest(self, default: int) -> int:
-        return max(self.rates, key=lambda t: self.rates[t]) if self.rates else default
+        if not self.rates:
+            return default
+        fastest = max(self.rates, key=lambda t: self.rates[t])
+        most = max(self.rates)
+        return most if self.rates[fastest] < _FEWER_THREADS_MARGIN * self.rates[most] else fastest
 
     def finish(self, characters: int) -> None:
         """The batch started last is done; `characters` of text were embedded."""

@@ -113,7 +113,8 @@ def kernel_choice(requested: bool | None = None) -> KernelChoice:
     return automatic_choice() if requested is None else choose_extra_buffers(system_info(), cpu_flags(), requested)
 
 
-# For `llama_cpp.Llama` (the embedder): it builds its `llama_model_params` inside `Llama.__init__` from
+# For `llama_cpp.Llama` (the reference that tests and benches compare with; Hearth's own loads
+# set the field): it builds its `llama_model_params` inside `Llama.__init__` from
 # `llama_model_default_params()` and offers no argument for `use_extra_bufts`; the function is
 # swapped for the duration of one load. The lock keeps two threads' loads from crossing.
 _loading = threading.Lock()

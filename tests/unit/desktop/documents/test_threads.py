@@ -41,6 +41,16 @@ def test_the_fastest_count_is_used_and_the_others_are_measured_again_now_and_the
     assert after[-RETRY_EVERY:].count(2) >= RETRY_EVERY - 1  # all cores again, one thread tried now and then
 
 
+def test_fewer_threads_must_be_clearly_faster_to_be_chosen() -> None:
+    clock = Clock()
+    chooser = ThreadChooser((2, 1), clock=clock)
+    noisy_idle_machine = {2: 1.1, 1: 1.0}  # one thread 10% faster on a short, noisy measurement
+    assert [run_batch(chooser, clock, noisy_idle_machine) for _ in range(4)] == [2, 1, 2, 2]
+    chooser = ThreadChooser((2, 1), clock=clock)
+    busy_machine = {2: 2.0, 1: 1.0}  # twice as fast: taken
+    assert [run_batch(chooser, clock, busy_machine) for _ in range(4)] == [2, 1, 1, 1]
+
+
 def test_a_count_being_tried_is_marked_so_its_batch_stays_short() -> None:
     clock = Clock()
     chooser = ThreadChooser((2, 1), clock=clock)
