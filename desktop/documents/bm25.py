@@ -37,7 +37,12 @@ from dataclasses import dataclass
 from desktop.sqlite_file import sqlite3
 
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
-FIRST_PASS_MATCHES = 20_000  # about 20 ms of ranking on a 2-core machine
+# Matches the first pass may rank. A smaller pass is quicker when it proves the top list and
+# wasted when it does not (a second pass or the plain query follows). Over 100,000 chunks, the
+# eval questions' p95 was 55, 59, 63, 44, 45-47, 56 and 61 ms at 5k, 10k, 20k, 30k, 40k, 60k and
+# 80k; the median grows from 24 ms at 20k to 31-33 ms at 40k (bench.documents_speed's synthetic
+# index, idle 2-core machine). 30k had a worse worst case (108 ms).
+FIRST_PASS_MATCHES = 40_000
 FIRST_PASS_ROWS = 200
 _OVERFETCH = 4  # rows ranked by FTS5 alone per row wanted, before the collection filter
 _TOKENIZER = "porter unicode61 remove_diacritics 2"  # as chunks_fts (desktop/documents/database.py)

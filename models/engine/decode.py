@@ -66,10 +66,11 @@ class Sampler:
     `sample()` also *accepts* the token into the chain (penalty history): in this llama.cpp
     `llama_sampler_sample` calls `llama_sampler_accept` itself, so nobody may accept again.
 
-    Greedy sampling with no penalty but a repeat penalty (the usual greedy case) skips the chain:
-    llama.cpp would fill a candidate array for the whole vocabulary and, for the penalty, look
-    every entry up in a hash map (0.15 + 0.23 ms a token for a 49k vocabulary, 3 % of a small
-    model's token on a CPU); `GreedyChoice` picks the same token from the logits directly."""
+    Greedy sampling with at most a repeat penalty (no frequency or presence penalty: the usual
+    greedy case) does not use the chain: llama.cpp would fill a candidate array for the whole
+    vocabulary and, for the penalty, look every entry up in a hash map (0.15 + 0.23 ms a token
+    for a 49k vocabulary, 3 % of a small model's token on a CPU); `GreedyChoice` picks the same
+    token from the logits directly."""
 
     def __init__(self, params: SamplingParams, n_vocab: int) -> None:
         chain = C.llama_sampler_chain_init(C.llama_sampler_chain_default_params())

@@ -116,7 +116,10 @@ class EmbeddingModel:
         """One vector per text (each cut to the model's window first), in order; `keep_going` is
         asked between two texts, and when it says no the rest are left out (a shorter list).
         Raises HearthModelError when llama.cpp fails on them."""
-        token_lists = [self.tokenize(t if t.strip() else " ") for t in texts]
+        try:
+            token_lists = [self.tokenize(t if t.strip() else " ") for t in texts]
+        except ValueError as exc:  # llama.cpp could not tokenize a text
+            raise HearthModelError(f"The embedding model failed: {exc}.") from exc
 
         def embed() -> list[list[float]]:
             vectors = []
