@@ -170,6 +170,8 @@ class Embedder:
             rows.extend(done)
             if measured and len(done) == len(batch):
                 self.threads.finish(sum(len(text) for text in batch))
+        if not measured:  # a question: the answer that follows it wants the cores at once
+            self._model.release_threads()
         if not rows:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return normalise(np.asarray(rows, dtype=np.float32))
@@ -178,6 +180,8 @@ class Embedder:
         """Indexing pauses while a chat answers: the answer uses every core, and even one embedding
         thread at low priority slowed it by 43% on 2 cores (bench.documents_speed). `should_stop`
         is asked meanwhile, so searches are still served; True when it says stop."""
+        if self._chat_busy is not None and self._chat_busy():
+            self._model.release_threads()  # the answer gets the cores, OpenMP's spinning threads too
         while self._chat_busy is not None and self._chat_busy():
             if should_stop():
                 return True

@@ -60,7 +60,10 @@ class EmbeddingService:
                             f"{dimensions}.", param="dimensions")
         fitted = [model.fit(t) for t in texts]
         tokens = sum(len(model.tokenize(t)) for t in fitted)
-        vectors = np.asarray(model.embed(fitted), dtype=np.float32)
+        try:
+            vectors = np.asarray(model.embed(fitted), dtype=np.float32)
+        finally:
+            model.release_threads()  # a chat request may follow: it gets the cores at once
         norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
         unit = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
         return unit.tolist(), tokens

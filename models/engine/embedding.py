@@ -19,7 +19,7 @@ import ctypes
 import threading
 from array import array
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 import llama_cpp.llama_cpp as C
 
@@ -72,6 +72,7 @@ class EmbeddingModel:
             self._model.close()
             raise ModelFileError(info.path, "it does not say how to pool its token vectors into one vector")
         self._ctx: C.llama_context_p = ctx
+        self._batches = BatchThread()
         self.dimension = int(C.llama_model_n_embd(self._model.ptr))
         self._memory = C.llama_get_memory(ctx)
         self._batch = C.llama_batch_init(self.max_tokens, 0, 1)
@@ -84,6 +85,7 @@ class EmbeddingModel:
         self._end_marker = self._model.tokenize("", add_special=True, parse_special=False)[1:][-1:]
 
     def close(self) -> None:
+        self._batches.release()
         if self._ctx:
             C.llama_batch_free(self._batch)
             C.llama_free(self._ctx)
@@ -129,7 +131,12 @@ class EmbeddingModel:
                 vectors.append(self._embed_one(tokens))
             return vectors
 
-        return embed() if self.threads == 1 else _on_a_thread_that_ends(embed)
+        return embed() if self.threads == 1 else self._batches.run(embed)
+
+    def release_threads(self) -> None:
+        """Let the cores go now: the thread that embeds on several cores ends (a chat is about to
+        answer, or the model is closing)."""
+        self._batches.release()
 
     def _embed_one(self, tokens: list[int]) -> list[float]:
         n = len(tokens)
@@ -147,32 +154,82 @@ class EmbeddingModel:
         return values
 
 
-def _on_a_thread_that_ends(work: Callable[[], T]) -> T:
-    """`work()` on a short-lived thread, while the calling one waits (so the model is still used
-    by one thread at a time).
+class BatchThread:
+    """Runs a model's batches on several cores on a thread of their own, which ends once no batch
+    has come for `idle_s` seconds, or at `release()`. The calling thread waits for each batch, so
+    the model is still used by one thread at a time.
 
     llama.cpp's CPU threads are OpenMP's, and OpenMP keeps a team of threads for every thread
     that ran a decode on several cores, as long as that thread lives. Once the process holds more
     of them than there are cores, OpenMP stops spinning between decodes and the chat engine's
     answers run at about a third of their speed (27 instead of 76 tok/s on 2 cores, for as long
     as the documents worker or the server's embedding thread lived). A thread that ends takes its
-    team with it; starting one costs well under a millisecond a batch."""
-    result: list[T] = []
-    failure: list[BaseException] = []
+    team with it. Starting a thread (and its team) for every batch cost a quarter of the speed
+    when every file is a passage or two (24 vs 32 passages/s), so the thread stays while batches
+    keep coming; whoever knows the cores are wanted elsewhere (a chat answering) releases it."""
 
-    def run() -> None:
+    def __init__(self, idle_s: float = 0.5) -> None:
+        self.idle_s = idle_s
+        self._cond = threading.Condition()
+        self._job: _Job[Any] | None = None
+        self._thread: threading.Thread | None = None
+        self._leave = False
+
+    def run(self, work: Callable[[], T]) -> T:
+        job: _Job[T] = _Job(work)
+        with self._cond:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name="hearth-embedding-batches", daemon=True)
+                self._thread.start()
+            self._job = job
+            self._cond.notify()
+        job.wait()
+        return job.result()
+
+    def release(self) -> None:
+        """End the thread now (its OpenMP team goes with it); the next batch starts another."""
+        with self._cond:
+            thread, self._leave = self._thread, True
+            self._cond.notify()
+        if thread is not None:
+            thread.join()
+        with self._cond:
+            self._leave = False
+
+    def _serve(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._job is not None or self._leave, timeout=self.idle_s)
+                job, self._job = self._job, None
+                if job is None:  # idle for idle_s, or released: leave (run() starts another)
+                    self._thread = None
+                    return
+            job.run()
+
+
+class _Job(Generic[T]):
+    def __init__(self, work: Callable[[], T]) -> None:
+        self.work = work
+        self.done = threading.Event()
+        self.value: list[T] = []  # the result, once run() has it
+        self.failure: BaseException | None = None
+
+    def run(self) -> None:
         try:
-            result.append(work())
+            self.value.append(self.work())
         except BaseException as exc:  # raised again on the waiting thread
-            failure.append(exc)
+            self.failure = exc
+        finally:
+            self.done.set()
 
-    helper = threading.Thread(target=run, name="hearth-embedding-batch")
-    helper.start()
-    try:
-        helper.join()
-    except BaseException:  # Ctrl+C while waiting: the model is not freed under a decode still running
-        helper.join()
-        raise
-    if failure:
-        raise failure[0]
-    return result[0]
+    def wait(self) -> None:
+        try:
+            self.done.wait()
+        except BaseException:  # Ctrl+C while waiting: the model is not freed under a decode still running
+            self.done.wait()
+            raise
+
+    def result(self) -> T:
+        if self.failure is not None:
+            raise self.failure
+        return self.value[0]
