@@ -144,6 +144,10 @@ class Embedder:
     def close(self) -> None:
         self._model.close()
 
+    def release_threads(self) -> None:
+        """Let the cores go now (models.engine.embedding.BatchThread); indexing takes them again."""
+        self._model.release_threads()
+
     def embed(self, texts: Sequence[str], should_stop: Callable[[], bool] = lambda: False,
               measured: bool = False) -> np.ndarray:
         """(len(texts), dimension) normalised vectors. `should_stop` is asked between calls;

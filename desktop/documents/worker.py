@@ -120,6 +120,8 @@ class DocumentWorker:
                         break
                     job = self._urgent.popleft() if self._urgent else self._background.popleft()
                 job()
+                if self._embedder is not None:  # done (or cancelled): a chat may start any moment
+                    self._embedder.release_threads()
         finally:
             if self._embedder is not None:
                 self._embedder.close()

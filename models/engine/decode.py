@@ -5,7 +5,7 @@ token, removes KV cells on every `eval`, keeps an `input_ids` array in step with
 wraps sampling in Python generators; on a small model that is ~8 % of the time per token, on a
 GPU far more. Here a generation step writes four fields of one batch and calls `llama_decode`;
 `llama_sampler_sample` reads the logits inside llama.cpp (greedy answers: numpy reads them in
-place, `GreedyChoice`), so no logits are copied into Python objects.
+place, `greedy_choice`), so no logits are copied into Python objects.
 
 - Prompts are evaluated in full n_batch chunks with the abort callback armed (ggml calls it
   before every graph node, a GIL round trip each: fine for a chunk, measurable for one token,
@@ -66,28 +66,29 @@ class Sampler:
     `sample()` also *accepts* the token into the chain (penalty history): in this llama.cpp
     `llama_sampler_sample` calls `llama_sampler_accept` itself, so nobody may accept again.
 
-    Greedy sampling with at most a repeat penalty (no frequency or presence penalty: the usual
-    greedy case) does not use the chain: llama.cpp would fill a candidate array for the whole
-    vocabulary and, for the penalty, look every entry up in a hash map (0.15 + 0.23 ms a token
-    for a 49k vocabulary, 3 % of a small model's token on a CPU); `GreedyChoice` picks the same
-    token from the logits directly."""
+    A repeat penalty alone (no frequency or presence penalty: the usual case) is applied here,
+    not by llama.cpp's stage, which looks every vocabulary entry up in a hash map (0.23 ms a token
+    for a 49k vocabulary, 2 % of a small model's token on a CPU) when only the last 64 tokens can
+    be penalised: the penalty changes those few logits in llama.cpp's output row itself, in place,
+    and the rest of the chain reads the row as it would have read the stage's output. A greedy
+    answer skips the chain too: `greedy_choice` takes the argmax of the row (llama.cpp would first
+    copy it into a candidate array for the whole vocabulary, 0.15 ms more)."""
 
     def __init__(self, params: SamplingParams, n_vocab: int) -> None:
         chain = C.llama_sampler_chain_init(C.llama_sampler_chain_default_params())
         self.ptr: C.llama_sampler_p | None = chain
+        self._rows = LogitRows(n_vocab)
         repeat, frequency, presence = params.repeat_penalty, params.frequency_penalty, params.presence_penalty
-        self._greedy = (
-            GreedyChoice(n_vocab, RepeatPenalty(repeat, PENALTY_LAST_N))
-            if params.temperature == 0.0 and frequency == 0.0 and presence == 0.0 and repeat >= 1.0
-            else None
-        )
+        only_repeat = frequency == 0.0 and presence == 0.0
+        self._penalty = RepeatPenalty(repeat, PENALTY_LAST_N) if only_repeat else None
+        self._greedy = params.temperature == 0.0 and only_repeat and repeat >= 1.0
 
         def add(stage: C.llama_sampler_p) -> None:
             C.llama_sampler_chain_add(chain, stage)  # the chain owns its stages
 
         # `Llama._init_sampler`'s order. Stages that would do nothing (no penalties, top-p at
         # 1.0, min-p at 0) are left out: llama.cpp returns from them untouched anyway.
-        if repeat != 1.0 or frequency != 0.0 or presence != 0.0:
+        if not only_repeat:
             # This llama.cpp's penalties take n_vocab first (upstream's do not).
             add(C.llama_sampler_init_penalties(n_vocab, PENALTY_LAST_N, repeat, frequency, presence))
         if params.temperature == 0.0:
@@ -106,15 +107,45 @@ class Sampler:
         add(C.llama_sampler_init_dist(seed))
 
     def sample(self, ctx: C.llama_context_p, row: int = -1) -> int:
-        """Choose (and accept) the token for output row `row` of the last decode (-1: the last)."""
-        if self._greedy is None:
+        """Choose (and accept) the token for output row `row` of the last decode (-1: the last).
+        Each row is sampled once: the repeat penalty changes it."""
+        penalty = self._penalty
+        if penalty is None:
             return int(C.llama_sampler_sample(self.ptr, ctx, row))
-        return self._greedy.choose(ctx, row)
+        logits = self._rows.row(ctx, row)
+        if self._greedy:
+            token = greedy_choice(logits, penalty)
+        else:
+            penalty.apply(logits)
+            token = int(C.llama_sampler_sample(self.ptr, ctx, row))
+        penalty.accept(token)
+        return token
 
     def close(self) -> None:
         if self.ptr is not None:
             C.llama_sampler_free(self.ptr)
             self.ptr = None
+
+
+class LogitRows:
+    """numpy views of llama.cpp's output rows, made once per address (llama.cpp reuses its
+    output buffer from one decode to the next)."""
+
+    def __init__(self, n_vocab: int) -> None:
+        self.n_vocab = n_vocab
+        self._views: dict[int, np.ndarray] = {}
+
+    def row(self, ctx: C.llama_context_p, row: int) -> np.ndarray:
+        pointer = C.llama_get_logits_ith(ctx, row)
+        address = ctypes.cast(pointer, ctypes.c_void_p).value
+        if not address:
+            raise DecodeError(f"llama.cpp has no logits for output row {row}")
+        view = self._views.get(address)
+        if view is None:
+            if len(self._views) > 64:  # the buffer moved (a bigger batch of outputs): start over
+                self._views.clear()
+            view = self._views[address] = np.ctypeslib.as_array(pointer, (self.n_vocab,))
+        return view
 
 
 class RepeatPenalty:
@@ -147,34 +178,17 @@ class RepeatPenalty:
         self.counts[token] += 1
 
 
-class GreedyChoice:
+def greedy_choice(logits: np.ndarray, penalty: RepeatPenalty) -> int:
     """llama.cpp's greedy stage after a repeat penalty >= 1: the first of the largest penalised
     logits. A penalty >= 1 only lowers logits, so when the first largest raw logit is not a
-    penalised token it wins after the penalty too (no earlier token can catch up), and nothing
-    is copied; otherwise the row is copied and penalised. (A NaN logit, which only a broken model
-    gives, is the one case where numpy's argmax and llama.cpp's comparison loop part ways.)"""
-
-    def __init__(self, n_vocab: int, penalty: RepeatPenalty) -> None:
-        self.n_vocab = n_vocab
-        self.penalty = penalty
-        self._address: int | None = None
-        self._row = np.zeros(0, dtype=np.float32)
-
-    def choose(self, ctx: C.llama_context_p, row: int) -> int:
-        pointer = C.llama_get_logits_ith(ctx, row)
-        address = ctypes.cast(pointer, ctypes.c_void_p).value
-        if not address:
-            raise DecodeError(f"llama.cpp has no logits for output row {row}")
-        if address != self._address:  # llama.cpp reuses its output buffer: so does the view
-            self._row = np.ctypeslib.as_array(pointer, (self.n_vocab,))
-            self._address = address
-        token = int(self._row.argmax())
-        if token in self.penalty:
-            penalised = self._row.copy()
-            self.penalty.apply(penalised)
-            token = int(penalised.argmax())
-        self.penalty.accept(token)
-        return token
+    penalised token it wins after the penalty too (no earlier token can catch up) and the row is
+    left alone. (A NaN logit, which only a broken model gives, is the one case where numpy's
+    argmax and llama.cpp's comparison loop part ways.)"""
+    token = int(logits.argmax())
+    if token in penalty:
+        penalty.apply(logits)
+        token = int(logits.argmax())
+    return token
 
 
 @dataclass(frozen=True)
