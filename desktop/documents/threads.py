@@ -17,7 +17,9 @@ import time
 from collections.abc import Callable, Sequence
 
 CHAT_BUSY_THREADS = 1
-RETRY_EVERY = 16  # batches: a choice not in use is measured again after this many
+# A choice not in use is measured again after this many characters are embedded (about 125
+# passages): counted in text, not batches, since a folder of small files makes many short ones.
+RETRY_EVERY_CHARACTERS = 100_000
 _SMOOTHING = 0.5  # weight of the newest measurement in a choice's rate
 # Fewer threads than all cores must be clearly faster to be chosen: a document of one or two
 # passages is a short, noisy measurement (and a batch on several cores also starts a thread), and
@@ -41,8 +43,8 @@ class ThreadChooser:
         self._chat_busy = chat_busy
         self._clock = clock
         self.rates: dict[int, float] = {}  # characters per second, smoothed
-        self._last_tried: dict[int, int] = {}
-        self._batches = 0
+        self._last_tried: dict[int, int] = {}  # characters embedded when each count was last measured
+        self._characters = 0
         self._current: tuple[int, float, bool] | None = None  # threads, started, measured
         # Whether the count for the batch about to run is being tried rather than the fastest known:
         # such a batch is kept short, since the count being tried is likely the slower one.
@@ -57,7 +59,6 @@ class ThreadChooser:
         if not measured:
             self._current = None
             return CHAT_BUSY_THREADS if busy else self._fastest(default=min(self.choices))
-        self._batches += 1
         threads = CHAT_BUSY_THREADS if busy else self._pick()
         self.exploring = not busy and threads != self._fastest(default=self.choices[0])
         self._current = (threads, self._clock(), not busy)
@@ -82,13 +83,14 @@ class ThreadChooser:
         rate = characters / seconds
         previous = self.rates.get(threads)
         self.rates[threads] = rate if previous is None else _SMOOTHING * rate + (1 - _SMOOTHING) * previous
-        self._last_tried[threads] = self._batches
+        self._characters += characters
+        self._last_tried[threads] = self._characters
 
     def _pick(self) -> int:
         for threads in self.choices:  # every choice measured once, most threads first
             if threads not in self.rates:
                 return threads
-        stale = [t for t in self.choices if self._batches - self._last_tried.get(t, 0) > RETRY_EVERY]
+        stale = [t for t in self.choices if self._characters - self._last_tried.get(t, 0) > RETRY_EVERY_CHARACTERS]
         if stale:
             return stale[0]
         return self._fastest(default=self.choices[0])

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from desktop.documents.embedder import Embedder
-from desktop.documents.threads import CHAT_BUSY_THREADS, RETRY_EVERY, ThreadChooser, thread_choices
+from desktop.documents.threads import CHAT_BUSY_THREADS, RETRY_EVERY_CHARACTERS, ThreadChooser, thread_choices
+
+RETRY_EVERY = RETRY_EVERY_CHARACTERS // 1000  # batches of 1,000 characters (run_batch)
 
 
 class Clock:
