@@ -83,7 +83,7 @@ def vs_llama_bench(path: Path, rounds: int, n_tokens: int) -> dict[str, Any]:
             sides[name][0].append(prompt_tps)
             sides[name][1].append(generation_tps)
     (ours_pp, ours_tg), (cpp_pp, cpp_tg) = sides["hearth"], sides["llama_bench"]
-    return {
+    result = {
         "work": f"prompt {prompt_tokens} tokens at depth 0, {n_tokens} generated at depth {prompt_tokens}",
         "context": context,
         "threads": options.n_threads,
@@ -103,6 +103,7 @@ def vs_llama_bench(path: Path, rounds: int, n_tokens: int) -> dict[str, Any]:
         "goal": "prompt >= 0.97, generation >= 0.97",
     }
     engine.unload()
+    return result
 
 
 def hearth_tps(engine: Engine, run: int, n_tokens: int) -> float:

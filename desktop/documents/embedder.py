@@ -46,8 +46,9 @@ from models.library import (
 log = logging.getLogger(__name__)
 
 KEYWORD_ONLY_NOTICE = "Keyword search only: install an embedding model for better results."
-# Between calls a cancel is noticed, queued queries are answered and the thread count follows the
-# chat: about a second of work on two cores.
+# Between calls a cancel is noticed, queued queries are answered and the thread count is chosen
+# again: about a third of a second of work on two cores. (A chat that starts answering is noticed
+# between two passages.)
 _TEXTS_PER_CALL = 8
 # A thread count being tried (likely the slower one) gets a short batch: trying one thread for a
 # whole batch of 8 cost 9% of an idle 2-core machine's indexing.
