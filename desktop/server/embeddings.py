@@ -58,10 +58,9 @@ class EmbeddingService:
         if dimensions is not None and dimensions != model.dimension:
             raise WireError(f"This model's vectors have {model.dimension} dimensions; 'dimensions' asked for "
                             f"{dimensions}.", param="dimensions")
-        fitted = [model.fit(t) for t in texts]
-        tokens = sum(len(model.tokenize(t)) for t in fitted)
+        tokens = sum(len(model.tokenize(t)) for t in texts)  # as read: cut to the model's window
         try:
-            vectors = np.asarray(model.embed(fitted), dtype=np.float32)
+            vectors = np.asarray(model.embed(texts), dtype=np.float32)
         finally:
             model.release_threads()  # a chat request may follow: it gets the cores at once
         norms = np.linalg.norm(vectors, axis=-1, keepdims=True)

@@ -106,14 +106,6 @@ class EmbeddingModel:
         end = self._end_marker if tokens[-1:] == self._end_marker else []
         return tokens[: self.max_tokens - len(end)] + end
 
-    def fit(self, text: str) -> str:
-        """The text, cut to the model's window."""
-        tokens = self._model.tokenize(text, add_special=True, parse_special=False)
-        if len(tokens) <= self.max_tokens:
-            return text
-        kept = tokens[1 : self.max_tokens - 1]  # room for the markers the tokenizer adds again
-        return self._model.detokenize(kept)
-
     def embed(self, texts: Sequence[str], keep_going: Callable[[], bool] = lambda: True) -> list[list[float]]:
         """One vector per text (each cut to the model's window first), in order; `keep_going` is
         asked between two texts, and when it says no the rest are left out (a shorter list).
