@@ -57,6 +57,7 @@ class ConversationView(QScrollArea):
         self._shown_from = 0
         self.widgets: dict[int, MessageWidget] = {}
         self._follow = True
+        self._welcome_showing = False
         self._pinned: MessageWidget | None = None
         self._unpin = QTimer(self, singleShot=True, interval=PIN_MS)
         self._unpin.timeout.connect(self._release_pin)
@@ -118,7 +119,12 @@ class ConversationView(QScrollArea):
 
     def _update_chrome(self) -> None:
         self.earlier_button.setVisible(self._shown_from > 0)
-        self.placeholder.setVisible(not self.widgets)
+        self.placeholder.setVisible(not self.widgets and not self._welcome_showing)
+
+    def set_welcome_showing(self, showing: bool) -> None:
+        """The first-run welcome says what the empty state says, over it: only one of them shows."""
+        self._welcome_showing = showing
+        self._update_chrome()
 
     # -- notices -------------------------------------------------------------------------
 

@@ -9,8 +9,9 @@ gauge's figures do, so the header never makes the window wider than a laptop's s
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QToolButton, QWidget
 
@@ -50,6 +51,32 @@ class ElidedLabel(QLabel):
         self.setToolTip(self._full if shown != self._full else "")
 
 
+class ModelSelector(QComboBox):
+    """The model list, as wide as the chosen model's whole name where the header has room (the
+    status line beside it shortens first), down to 10 characters where it has not; never wider
+    than 32. Qt's own hint is the 10 characters, which cut "SmolLM2 135M (starter)" short."""
+
+    ARROW_AND_MARGINS_PX = 40
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(10)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMaximumWidth(self.fontMetrics().averageCharWidth() * 32 + self.ARROW_AND_MARGINS_PX)
+        self.currentIndexChanged.connect(self.updateGeometry)
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        name = self.fontMetrics().horizontalAdvance(self.currentText()) + self.ARROW_AND_MARGINS_PX
+        return QSize(min(max(hint.width(), name), self.maximumWidth()), hint.height())
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # bigger text: a bigger ceiling
+            self.setMaximumWidth(self.fontMetrics().averageCharWidth() * 32 + self.ARROW_AND_MARGINS_PX)
+
+
 class OptionalLabel(QLabel):
     """A label that never costs its window width: squeezed, it shows nothing rather than a part."""
 
@@ -73,12 +100,7 @@ class Header(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model_selector = QComboBox(objectName="modelSelector", toolTip="Model (Ctrl+K)")
-        # As wide as 10 characters at least and 32 at most; long names end in "…".
-        self.model_selector.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model_selector.setMinimumContentsLength(10)
-        self.model_selector.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.model_selector.setMaximumWidth(self.model_selector.fontMetrics().averageCharWidth() * 32 + 40)
+        self.model_selector = ModelSelector(objectName="modelSelector", toolTip="Model (Ctrl+K)")
         self.model_selector.activated.connect(self._on_model_selector_activated)
         self._local: list[tuple[str, Path]] = []
         self._remote: list[tuple[str, str, str]] = []  # model id, remote:NAME/MODEL, host
@@ -109,7 +131,7 @@ class Header(QWidget):
         self._note_timer.timeout.connect(lambda: self.status_label.setText(self._status))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(16, 8, 16, 4)
-        layout.addWidget(self.model_selector, 1)
+        layout.addWidget(self.model_selector)  # its size hint is its name; the status line stretches
         layout.addWidget(self.loading_bar)
         layout.addWidget(self.status_label, 2)
         layout.addWidget(self.server_label)
@@ -140,6 +162,7 @@ class Header(QWidget):
                       if selector.itemData(i) is not None and str(selector.itemData(i)) == key), -1)
         selector.setCurrentIndex(index)
         selector.blockSignals(False)
+        selector.updateGeometry()  # its size hint follows the chosen name
 
     @property
     def local_models(self) -> list[tuple[str, Path]]:

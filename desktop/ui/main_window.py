@@ -216,10 +216,15 @@ class MainWindow(QMainWindow):
         """First run: say what stays on the device; start now or download a model for this machine.
         Typing a message dismisses it, as choosing the starter model would."""
         dialog = self._welcome = WelcomeDialog(self)
-        dialog.finished.connect(lambda _result: self._save(first_run_done=True))
+        dialog.finished.connect(self._on_welcome_finished)
         dialog.download_chosen.connect(self.download_recommended)
+        self.view.set_welcome_showing(True)
         dialog.show()
         return dialog
+
+    def _on_welcome_finished(self, _result: int) -> None:
+        self.view.set_welcome_showing(False)
+        self._save(first_run_done=True)
 
     def _dismiss_welcome(self) -> None:
         if self._welcome is not None and self._welcome.isVisible():

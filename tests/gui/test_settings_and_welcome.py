@@ -60,14 +60,17 @@ def test_settings_show_the_backend_and_pin_the_data_folder_under_hearth_home(win
 
 def test_welcome_offers_the_starter_and_a_model_sized_for_this_machine(window: MainWindow, qtbot: QtBot) -> None:
     assert not window.settings.first_run_done
+    assert not window.view.placeholder.isHidden()
     dialog = window.show_welcome()
     assert "never sent anywhere" in dialog.findChild(QLabel, "welcomePromise").text()
+    assert window.view.placeholder.isHidden()  # the welcome says it, over the empty state
     assert dialog.recommendation is not None  # a CI machine has memory for at least a small model
     assert dialog.download_button is not None and dialog.recommendation.entry.name in dialog.download_button.text()
     assert "GB download" in dialog.download_button.description()
     with qtbot.waitSignal(dialog.starter_chosen):
         dialog.starter_button.click()
     assert window.settings_file_settings().first_run_done
+    assert not window.view.placeholder.isHidden()
 
 
 def test_welcome_download_choice_is_refused_offline(window: MainWindow, qtbot: QtBot) -> None:

@@ -23,6 +23,8 @@ def test_the_window_fits_a_laptop_with_the_chat_settings_open(window: MainWindow
     window.header.set_status("CUDA · NVIDIA GeForce RTX 4090 Laptop GPU (16 GiB), every layer offloaded · "
                              "131,072-token context")
     window.header.set_context(131_072, 131_072)
+    window.header.set_models([("Qwen2.5-Coder-32B-Instruct-Q4_K_M (a very long file name)", window.paths.models)],
+                             window.paths.models)
     window.resize(*LAPTOP)
     qtbot.waitUntil(lambda: (window.width(), window.height()) == LAPTOP, timeout=5000)
     hint = window.minimumSizeHint()
@@ -38,6 +40,20 @@ def test_the_window_fits_a_laptop_with_the_chat_settings_open(window: MainWindow
     # The status line is shortened on screen; the whole of it is its tooltip.
     status = window.header.status_label
     assert QLabel.text(status).endswith("…") and status.toolTip() == status.text()
+
+
+def test_the_model_selector_shows_a_model_name_whole(window: MainWindow, qtbot: QtBot) -> None:
+    # At normal text size on a laptop; at 16 points the header has no room left for it (the
+    # window still fits: the test above).
+    window.resize(*LAPTOP)
+    selector = window.header.model_selector
+    window.header.set_models([("SmolLM2 135M (starter)", window.paths.models)], window.paths.models)
+    whole = selector.fontMetrics().horizontalAdvance("SmolLM2 135M (starter)")
+    # The status line beside it gives way: the name is not cut short ("SmolLM2 135M (starter").
+    qtbot.waitUntil(lambda: selector.width() >= whole, timeout=5000)
+    window.header.set_models([("A model whose file name goes on and on and on, far too long", window.paths.models)],
+                             window.paths.models)
+    assert selector.sizeHint().width() == selector.maximumWidth()  # a long name is still shortened
 
 
 def test_the_settings_sheet_covers_the_conversation_not_the_window(window: MainWindow, qtbot: QtBot) -> None:
